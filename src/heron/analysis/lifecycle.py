@@ -1,0 +1,162 @@
+"""Lifecycle: per interval, how many persons were new, returning, resurrecting or dormant.
+
+Definitions, over the persons (after identity merges) doing the query's ``event`` (with
+its filters; ``None`` = any event), with intervals in the project timezone:
+
+- ``new``: the person's first-ever matching event (over all their data, not only the
+  range) falls in this interval;
+- ``returning``: active in this interval and in the previous one;
+- ``resurrecting``: active in this interval, not in the previous one, and active before;
+- ``dormant``: active in the previous interval but not in this one, reported as a
+  negative number (as PostHog does).
+
+Intervals are whole: the first starts at the truncation of ``date_from`` (a Monday or
+the 1st of the month) and the one before it decides the first interval's statuses; the
+last is cut at ``date_to``. One SQL statement sorts each person's active intervals,
+compares each with its neighbours and returns one row of counts per interval; a scan of
+the older events tells first-timers from returning persons.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+from sqlglot import exp
+
+from heron.analysis.intervals import Buckets, as_datetime
+from heron.query import dates
+from heron.query.context import QueryContext, TimeRange
+from heron.query.registry import QuerySpec, register
+from heron.query.runner import Runner
+from heron.query.source import event_rows, person_id
+
+LifecycleInterval = Literal["day", "week", "month"]
+_FAR_PAST = datetime(1971, 1, 1)
+_FAR_FUTURE = datetime(2100, 1, 1)
+
+
+class LifecycleQuery(QuerySpec):
+    kind: Literal["LifecycleQuery"] = "LifecycleQuery"
+    event: str | None = Field(default=None, min_length=1, max_length=200)
+    interval: LifecycleInterval = "day"
+
+    @model_validator(mode="after")
+    def _no_breakdown(self) -> LifecycleQuery:
+        if self.breakdown is not None:
+            raise ValueError("LifecycleQuery does not take a breakdown")
+        return self
+
+
+def _previous_start(start: datetime, interval: LifecycleInterval) -> datetime:
+    if interval == "month":
+        return dates.add_months(start, -1)
+    return start - timedelta(days=7 if interval == "week" else 1)
+
+
+def compile_lifecycle(ctx: QueryContext, spec: LifecycleQuery, buckets: Buckets) -> exp.Select:
+    """``(bucket, new_count, returning_count, resurrecting_count, leaving_count)``.
+
+    Rows cover the interval before the range and the range's own; ``leaving_count`` counts
+    persons active in a bucket but not in the next one (the next bucket's dormant). Each
+    person's active buckets come sorted with their neighbours (``LAG`` / ``LEAD``, with
+    far-away defaults instead of NULLs, which ClickHouse lacks for non-nullable columns).
+    """
+    d = ctx.dialect
+    interval: LifecycleInterval = spec.interval
+    wide = ctx.local_range(_previous_start(buckets.keys[0], interval), buckets.rng.end_local)
+    ts = exp.column("timestamp", "e")
+
+    def matching(window: TimeRange | None) -> exp.Select:
+        return event_rows(
+            ctx,
+            window,
+            events=[spec.event] if spec.event is not None else None,
+            filters=spec.filters,
+            cohort=spec.cohort,
+        )
+
+    active = (
+        matching(wide)
+        .select(
+            exp.alias_(person_id(ctx), "person"),
+            exp.alias_(d.trunc(interval, ctx.local_time(ts, wide)), "bucket"),
+        )
+        .distinct()
+    )
+    older = (
+        matching(None)
+        .where(exp.LT(this=ts.copy(), expression=d.timestamp(wide.start_utc)))
+        .select(exp.alias_(person_id(ctx), "person"))
+        .distinct()
+    )
+    bucket = exp.column("bucket")
+    step = exp.Interval(this=exp.Literal.number(1), unit=exp.Var(this=interval.upper()))
+
+    def neighbour(function: str, default: datetime) -> exp.Expr:
+        return exp.Window(
+            this=exp.Anonymous(
+                this=function,
+                expressions=[bucket.copy(), exp.Literal.number(1), d.timestamp(default)],
+            ),
+            partition_by=[exp.column("person")],
+            order=exp.Order(expressions=[exp.Ordered(this=bucket.copy())]),
+        )
+
+    marked = exp.select(
+        "bucket",
+        exp.alias_(neighbour("LAG", _FAR_PAST), "prev"),
+        exp.alias_(neighbour("LEAD", _FAR_FUTURE), "next"),
+        exp.alias_(
+            exp.In(this=exp.column("person"), query=exp.select("person").from_("older").subquery()),
+            "seen_before",
+        ),
+    ).from_("active")
+    prev, after = exp.column("prev"), exp.column("next")
+    first = exp.and_(prev.eq(d.timestamp(_FAR_PAST)), exp.Not(this=exp.column("seen_before")))
+    adjacent = prev.copy().eq(exp.Sub(this=bucket.copy(), expression=step.copy()))
+    conditions = {
+        "new": first,
+        "returning": adjacent,
+        "resurrecting": exp.and_(
+            exp.Not(this=adjacent.copy()), exp.Not(this=exp.Paren(this=first.copy()))
+        ),
+        "leaving": exp.Not(this=after.eq(exp.Add(this=bucket.copy(), expression=step.copy()))),
+    }
+    counts = [
+        exp.alias_(
+            exp.Sum(
+                this=exp.Case().when(condition, exp.Literal.number(1)).else_(exp.Literal.number(0))
+            ),
+            f"{status}_count",
+        )
+        for status, condition in conditions.items()
+    ]
+    return (
+        exp.select("bucket", *counts)
+        .from_(marked.subquery("marked"))
+        .group_by("bucket")
+        .with_("active", as_=active)
+        .with_("older", as_=older)
+    )
+
+
+@register(LifecycleQuery)
+def run(spec: LifecycleQuery, runner: Runner) -> dict[str, Any]:
+    ctx = runner.ctx
+    buckets = Buckets.build(ctx, ctx.time_range(spec.date_from, spec.date_to), spec.interval)
+    counts = {status: buckets.zeros() for status in ("new", "returning", "resurrecting")}
+    dormant = buckets.zeros()
+    before = _previous_start(buckets.keys[0], spec.interval)
+    for row in runner.execute(compile_lifecycle(ctx, spec, buckets)).to_pylist():
+        position = buckets.position(row)
+        if position is None and as_datetime(row["bucket"]) != before:
+            continue
+        if position is not None:
+            for status, values in counts.items():
+                values[position] = int(row[f"{status}_count"])
+        following = 0 if position is None else position + 1
+        if following < len(dormant):
+            dormant[following] = -int(row["leaving_count"])
+    return {"labels": list(buckets.labels), **counts, "dormant": dormant}

@@ -1,0 +1,355 @@
+"""Trends: counts and aggregates of events per interval, per series and breakdown value.
+
+One SQL statement per series (and period) does all the aggregation; Python only zero-fills
+the intervals, orders breakdown values and evaluates formulas on the small result.
+
+Definitions (CONTRACTS.md, TrendsQuery):
+
+- ``total`` counts events; ``dau`` counts distinct persons (after identity merges) per
+  interval; ``sum|avg|min|max|median|p90|p95|p99`` aggregate a numeric
+  ``math_property`` (percentiles interpolate linearly between ranks); an interval
+  with no value is 0.
+- ``weekly_active`` / ``monthly_active`` count distinct persons active in the 7 / 30 local
+  days ending on each interval's last day (cut at the range end), so the first windows
+  reach back before ``date_from``. They need a day, week or month interval.
+- ``breakdown`` keeps the ``limit`` values with most events in the range (ties by value),
+  puts every other value in ``"$other"`` and events without the property in ``"$none"``.
+  Entries come ordered by their total, ``"$other"`` and ``"$none"`` last.
+- ``compare`` adds the previous period, as many intervals long, with its own labels;
+  every entry then carries ``"compare": "current" | "previous"``.
+- ``formula`` adds one entry per breakdown value (see :mod:`heron.analysis.formula`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlglot import exp
+
+from heron.analysis import formula as formulas
+from heron.analysis.intervals import (
+    Buckets,
+    previous_range,
+    trailing_counts,
+    trailing_windows,
+)
+from heron.query.context import QueryContext
+from heron.query.dates import Interval
+from heron.query.properties import PropertyFilter, property_expr
+from heron.query.registry import QuerySpec, register
+from heron.query.runner import Runner
+from heron.query.source import event_rows, person_id
+
+Math = Literal[
+    "total",
+    "dau",
+    "weekly_active",
+    "monthly_active",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "median",
+    "p90",
+    "p95",
+    "p99",
+]
+ACTIVE_DAYS = {"weekly_active": 7, "monthly_active": 30}
+QUANTILES = {"median": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+SIMPLE_AGGREGATES: dict[str, type[exp.AggFunc]] = {
+    "sum": exp.Sum,
+    "avg": exp.Avg,
+    "min": exp.Min,
+    "max": exp.Max,
+}
+PROPERTY_MATHS = frozenset(SIMPLE_AGGREGATES) | frozenset(QUANTILES)
+OTHER = "$other"
+NONE = "$none"
+VALUE = "value"
+PERSON = "person"
+BREAKDOWN = "breakdown_value"
+RAW_VALUE = "property_value"
+
+QuantileFn = Callable[[exp.Expr, float], exp.Expr]
+QUANTILE_FUNCTIONS: dict[str, QuantileFn] = {
+    "duckdb": lambda value, level: exp.Anonymous(
+        this="QUANTILE_CONT", expressions=[value, exp.Literal.number(level)]
+    ),
+    "clickhouse": lambda value, level: exp.ParameterizedAgg(
+        this="quantileExactInclusive", expressions=[exp.Literal.number(level)], params=[value]
+    ),
+}
+"""Exact, linearly interpolated quantiles (type 7) per backend dialect."""
+
+
+class EventSeries(BaseModel):
+    """An event (``None`` = every event) with its own filters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event: str | None = Field(default=None, min_length=1, max_length=200)
+    filters: list[PropertyFilter] = Field(default_factory=list)
+    name: str | None = Field(default=None, max_length=400)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.event or "All events"
+
+
+class Series(EventSeries):
+    math: Math = "total"
+    math_property: str | None = Field(default=None, min_length=1, max_length=400)
+
+    @model_validator(mode="after")
+    def _needs_property(self) -> Series:
+        if self.math in PROPERTY_MATHS and self.math_property is None:
+            raise ValueError(f"math {self.math!r} needs a math_property")
+        return self
+
+
+class TrendsQuery(QuerySpec):
+    kind: Literal["TrendsQuery"] = "TrendsQuery"
+    series: list[Series] = Field(min_length=1, max_length=26)
+    interval: Interval = "day"
+    formula: str | None = Field(default=None, max_length=formulas.MAX_LENGTH)
+    compare: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrendsQuery:
+        if self.interval == "hour" and any(s.math in ACTIVE_DAYS for s in self.series):
+            raise ValueError("weekly_active and monthly_active need a day, week or month interval")
+        if self.formula is not None:
+            used = formulas.references(formulas.parse(self.formula))
+            missing = sorted(i for i in used if i >= len(self.series))
+            if missing:
+                letters = ", ".join(chr(ord("A") + i) for i in missing)
+                raise ValueError(f"formula refers to series {letters}, which the query lacks")
+        return self
+
+
+def compile_series(
+    ctx: QueryContext, spec: TrendsQuery, series: Series, buckets: Buckets
+) -> exp.Select:
+    """The one statement computing a series: a row per (bucket[, breakdown value])."""
+    window_days = ACTIVE_DAYS.get(series.math)
+    rng = buckets.rng
+    windows = trailing_windows(buckets, window_days) if window_days else []
+    source = rng
+    if windows:
+        source = ctx.local_range(min(windows[0].lo, rng.start_local), rng.end_local)
+    breakdown = spec.breakdown
+    filters = [*spec.filters, *series.filters]
+    query = event_rows(
+        ctx,
+        source,
+        events=[series.event] if series.event is not None else None,
+        filters=filters,
+        cohort=spec.cohort,
+        person_properties=breakdown is not None and breakdown.type == "person",
+    )
+    persons = (
+        series.math == "dau"
+        or window_days is not None
+        or spec.cohort is not None
+        or (breakdown is not None and breakdown.type == "person")
+        or any(f.type == "person" for f in filters)
+    )
+    if not persons:
+        _skip_identity(query)
+    d = ctx.dialect
+    ts = exp.column("timestamp", "e")
+    if windows:
+        columns = [exp.alias_(d.trunc("day", ctx.local_time(ts, source)), "day")]
+    else:
+        columns = buckets.columns(ctx, ts, source)
+    if series.math == "dau" or windows:
+        columns.append(exp.alias_(person_id(ctx), PERSON))
+    if series.math_property is not None and series.math in PROPERTY_MATHS:
+        columns.append(exp.alias_(d.number(property_expr(d, series.math_property)), VALUE))
+    keys: list[exp.Expr] = []
+    with_ctes: list[tuple[str, exp.Select]] = []
+    if breakdown is None:
+        grouped: exp.Expr = query.select(*columns).subquery("matched")
+    else:
+        columns.append(exp.alias_(property_expr(d, breakdown.property, breakdown.type), RAW_VALUE))
+        if windows:
+            columns.append(exp.alias_(ts.copy(), "ts"))
+        ranked = (
+            exp.select(RAW_VALUE)
+            .from_("matched")
+            .where(exp.column(RAW_VALUE).is_(exp.null()).not_())
+            .group_by(RAW_VALUE)
+            .order_by(exp.Ordered(this=exp.Count(this=exp.Star()), desc=True), RAW_VALUE)
+            .limit(breakdown.limit)
+        )
+        if windows:
+            ranked = ranked.where(exp.column("ts").__ge__(d.timestamp(rng.start_utc)))
+        with_ctes = [("matched", query.select(*columns)), ("top_values", ranked)]
+        grouped = exp.to_table("matched")
+        keys = [exp.alias_(_bucketed_value(), BREAKDOWN)]
+    if window_days:
+        return _active(window_days, grouped, keys, with_ctes)
+    names = buckets.group_names()
+    select = exp.select(*names, *keys, exp.alias_(_aggregate(d.name, series), VALUE)).from_(grouped)
+    select = select.group_by(*names, *([BREAKDOWN] if keys else []))
+    for name, cte in with_ctes:
+        select = select.with_(name, as_=cte)
+    return select
+
+
+def _skip_identity(query: exp.Select) -> None:
+    """Drop the identity-override join (alias ``o``) from a source that never reads persons.
+
+    Counting events and aggregating properties do not need to know who did them, and the
+    join is the costliest part of such a scan.
+    """
+    joins = query.args.get("joins") or []
+    query.set("joins", [j for j in joins if j.this.alias_or_name != "o"] or None)
+
+
+def _bucketed_value() -> exp.Expr:
+    value = exp.column(RAW_VALUE)
+    top = exp.select(RAW_VALUE).from_("top_values")
+    return (
+        exp.Case()
+        .when(value.is_(exp.null()), exp.Literal.string(NONE))
+        .when(exp.In(this=value.copy(), query=top.subquery()), value.copy())
+        .else_(exp.Literal.string(OTHER))
+    )
+
+
+def _aggregate(dialect: str, series: Series) -> exp.Expr:
+    value = exp.column(VALUE)
+    if series.math == "total":
+        return exp.Count(this=exp.Star())
+    if series.math == "dau":
+        return exp.Count(this=exp.Distinct(expressions=[exp.column(PERSON)]))
+    if series.math in QUANTILES:
+        return QUANTILE_FUNCTIONS[dialect](value, QUANTILES[series.math])
+    return SIMPLE_AGGREGATES[series.math](this=value)
+
+
+def _active(
+    days: int,
+    grouped: exp.Expr,
+    keys: list[exp.Expr],
+    with_ctes: list[tuple[str, exp.Select]],
+) -> exp.Select:
+    """Trailing-window activity as ``(day, stop, [breakdown_value,] value)`` spans.
+
+    Each person-day opens a span ``[day, stop)``: up to ``days`` days long, cut at the
+    person's next active day, so one person's spans never overlap. The persons active in
+    the ``days`` days ending on day ``x`` are then the spans covering ``x``, which Python
+    sums from these few hundred rows (:func:`heron.analysis.intervals.trailing_counts`).
+    """
+    day = exp.column("day")
+    width = exp.Interval(this=exp.Literal.number(days), unit=exp.Var(this="DAY"))
+    horizon = exp.Add(this=day.copy(), expression=width)
+    partition = [exp.column(PERSON), *([exp.column(BREAKDOWN)] if keys else [])]
+    following = exp.Window(
+        this=exp.Anonymous(
+            this="LEAD", expressions=[day.copy(), exp.Literal.number(1), horizon.copy()]
+        ),
+        partition_by=partition,
+        order=exp.Order(expressions=[exp.Ordered(this=day.copy())]),
+    )
+    breakdown = [BREAKDOWN] if keys else []
+    spans = exp.select(
+        "day", *breakdown, exp.alias_(exp.func("LEAST", following, horizon), "stop")
+    ).from_("person_days")
+    select = (
+        exp.select("day", "stop", *breakdown, exp.alias_(exp.Count(this=exp.Star()), VALUE))
+        .from_(spans.subquery("spans"))
+        .group_by("day", "stop", *breakdown)
+    )
+    days_table = exp.select("day", PERSON, *keys).distinct().from_(grouped)
+    for name, cte in [*with_ctes, ("person_days", days_table)]:
+        select = select.with_(name, as_=cte)
+    return select
+
+
+def periods(ctx: QueryContext, spec: TrendsQuery) -> dict[str, Buckets]:
+    """The buckets of the range, and of the previous period when comparing."""
+    current = Buckets.build(ctx, ctx.time_range(spec.date_from, spec.date_to), spec.interval)
+    out = {"current": current}
+    if spec.compare:
+        out["previous"] = Buckets.build(ctx, previous_range(ctx, current), spec.interval)
+    return out
+
+
+def compile_trends(ctx: QueryContext, spec: TrendsQuery) -> list[exp.Select]:
+    """Every statement a spec runs, in order: each series of each period."""
+    return [
+        compile_series(ctx, spec, series, buckets)
+        for buckets in periods(ctx, spec).values()
+        for series in spec.series
+    ]
+
+
+@register(TrendsQuery)
+def run(spec: TrendsQuery, runner: Runner) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    for period, buckets in periods(runner.ctx, spec).items():
+        entries = _period(runner, spec, buckets)
+        if spec.compare:
+            for entry in entries:
+                entry["compare"] = period
+        results.extend(entries)
+    return results
+
+
+def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[str, Any]]:
+    per_series = [_series_data(runner, spec, s, buckets) for s in spec.series]
+    entries = [
+        _entry(series.label, value, buckets, data)
+        for series, values in zip(spec.series, per_series, strict=True)
+        for value, data in values.items()
+    ]
+    if spec.formula is not None:
+        node = formulas.parse(spec.formula)
+        label = f"Formula ({spec.formula.strip()})"
+        for value in dict.fromkeys(v for values in per_series for v in values):
+            data = formulas.evaluate(node, [s.get(value, ()) for s in per_series], len(buckets))
+            entries.append(_entry(label, value, buckets, data))
+    return entries
+
+
+def _series_data(
+    runner: Runner, spec: TrendsQuery, series: Series, buckets: Buckets
+) -> dict[str | None, list[float]]:
+    """Breakdown value (``None`` without breakdown) → zero-filled data, in display order.
+
+    Without a breakdown there is always one entry; with one, an entry per value that has
+    matching events.
+    """
+    table = runner.execute(compile_series(runner.ctx, spec, series, buckets))
+    number = float if series.math in PROPERTY_MATHS else int
+    data: dict[str | None, list[float]] = {}
+    if spec.breakdown is None:
+        data[None] = [number(0)] * len(buckets)
+    window_days = ACTIVE_DAYS.get(series.math)
+    if window_days:
+        windows = trailing_windows(buckets, window_days)
+        data.update(trailing_counts(table.to_pylist(), windows, BREAKDOWN))
+    else:
+        for row in table.to_pylist():
+            position = buckets.position(row)
+            if position is None:
+                continue
+            values = data.setdefault(row.get(BREAKDOWN), [number(0)] * len(buckets))
+            values[position] = number(row[VALUE] or 0)
+    special = {OTHER: 1, NONE: 2}
+    order = sorted(data, key=lambda v: (special.get(v or "", 0), -sum(data[v]), str(v)))
+    return {value: data[value] for value in order}
+
+
+def _entry(label: str, value: str | None, buckets: Buckets, data: list[float]) -> dict[str, Any]:
+    return {
+        "label": label,
+        "breakdown_value": value,
+        "labels": list(buckets.labels),
+        "data": data,
+        "count": sum(data),
+    }

@@ -1,0 +1,85 @@
+"""One settings object for the whole process, read from ``HERON_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a Heron process.
+
+    Every field maps to an environment variable with the ``HERON_`` prefix, e.g.
+    ``HERON_DATA_DIR`` or ``HERON_EVENTS_URL``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HERON_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("heron-data"), description="Where embedded stores live.")
+    events_url: str | None = Field(
+        default=None,
+        description="Event store URL: duckdb:///path | chdb:///path | clickhouse://host:8123/db. "
+        "Default: duckdb:///<data_dir>/events.duckdb",
+    )
+    meta_url: str | None = Field(
+        default=None,
+        description="Metadata database URL (SQLAlchemy). Default: sqlite:///<data_dir>/meta.sqlite3",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, description="Largest accepted request body, as sent."
+    )
+    max_decompressed_bytes: int = Field(
+        default=20 * 1024 * 1024, description="Largest accepted request body after gunzip."
+    )
+    max_batch_events: int = 10_000
+    max_event_bytes: int = Field(
+        default=1024 * 1024, description="Largest serialized properties of one event."
+    )
+    max_property_depth: int = 16
+    future_tolerance_seconds: int = Field(
+        default=24 * 3600, description="How far in the future a timestamp may lie."
+    )
+    oldest_timestamp_year: int = Field(
+        default=2000,
+        ge=1970,
+        description="Events stamped before 1 January of this year are rejected. Not before "
+        "1970: ClickHouse truncates pre-epoch times towards zero.",
+    )
+
+    session_timeout_seconds: int = 30 * 60
+    dedupe_window_events: int = Field(
+        default=2_000_000,
+        description="How many recently ingested event uuids are remembered for dedupe.",
+    )
+
+    commit_max_events: int = Field(default=50_000, description="Most events in one group commit.")
+    commit_linger_ms: float = Field(
+        default=2.0, description="How long the writer waits for more requests before committing."
+    )
+    writer_queue_events: int = Field(
+        default=500_000, description="Events waiting for the writer before ingest answers 503."
+    )
+
+    ingest_rate_per_second: int = Field(
+        default=1_000_000, description="Events per second a project may send before 429."
+    )
+    threads: int | None = Field(default=None, description="Query threads (default: all cores).")
+
+    @cached_property
+    def resolved_events_url(self) -> str:
+        return self.events_url or f"duckdb:///{(self.data_dir / 'events.duckdb').resolve()}"
+
+    @cached_property
+    def resolved_meta_url(self) -> str:
+        return self.meta_url or f"sqlite:///{(self.data_dir / 'meta.sqlite3').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,9 @@
+"""Metadata: organizations, projects, users and keys (SQLAlchemy models, Alembic migrations).
+
+Repository functions take a ``Session`` and flush but never commit: callers own the
+transaction, e.g. ``with factory.begin() as s: ...``.
+"""
+
+from heron.meta import cohort_models, models
+
+__all__ = ["cohort_models", "models"]

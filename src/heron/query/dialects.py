@@ -1,0 +1,174 @@
+"""Backend dialects: the few SQL primitives whose spelling or meaning differs per engine.
+
+Analyses build sqlglot expressions from these primitives and the common builder API;
+the final expression is rendered with the dialect's sqlglot name. A dialect is a small
+declarative subclass registered by name (the habit of sqlglot's own dialects).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import sqlglot
+from sqlglot import exp
+
+from heron.query.dates import Interval
+from heron.store.clickhouse_schema import json_string
+
+_DIALECTS: dict[str, type[SqlDialect]] = {}
+
+
+class SqlDialect:
+    name: ClassVar[str]
+    truncations: ClassVar[dict[str, str]]
+    add_seconds_template: ClassVar[str]
+    json_template: ClassVar[str]
+    number_template: ClassVar[str]
+    regex_template: ClassVar[str]
+
+    def __init_subclass__(cls) -> None:
+        _DIALECTS[cls.name] = cls
+
+    def parse(self, sql: str) -> exp.Expression:
+        return sqlglot.parse_one(sql, read=self.name)
+
+    def _template(self, template: str, **parts: exp.Expression | str) -> exp.Expression:
+        names = {k: f"__p_{k}" for k in parts}
+        tree = self.parse(template.format(**names))
+        values = {f"__p_{k}": v for k, v in parts.items()}
+
+        def fill(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and node.name in values and not node.table:
+                value = values[node.name]
+                return (
+                    value.copy() if isinstance(value, exp.Expression) else exp.Literal.string(value)
+                )
+            return node
+
+        return tree.transform(fill)
+
+    def timestamp(self, moment: datetime) -> exp.Expression:
+        text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return exp.cast(exp.Literal.string(text), self.timestamp_type())
+
+    def timestamp_type(self) -> exp.DataType:
+        return exp.DataType.build("TIMESTAMP")
+
+    def local_time(
+        self, ts: exp.Expression, segments: list[tuple[datetime | None, int]]
+    ) -> exp.Expression:
+        """UTC timestamp → local wall-clock time, from precomputed offset segments."""
+        if len(segments) == 1:
+            offset: exp.Expression = exp.Literal.number(segments[0][1])
+        else:
+            case = exp.Case()
+            for until, seconds in segments[:-1]:
+                assert until is not None
+                case = case.when(
+                    exp.LT(this=ts.copy(), expression=self.timestamp(until)),
+                    exp.Literal.number(seconds),
+                )
+            offset = case.else_(exp.Literal.number(segments[-1][1]))
+        if isinstance(offset, exp.Literal) and offset.this == "0":
+            return ts
+        return self._template(self.add_seconds_template, ts=ts, seconds=offset)
+
+    def trunc(self, interval: Interval, value: exp.Expression) -> exp.Expression:
+        return self._template(self.truncations[interval], value=value)
+
+    def json_string(self, column: exp.Expression, key: str) -> exp.Expression:
+        """A top-level JSON property as text (NULL when absent)."""
+        return self._template(self.json_template, column=column, key=self.json_key(key))
+
+    def json_key(self, key: str) -> str:
+        return key
+
+    def number(self, value: exp.Expression) -> exp.Expression:
+        """Text → double, NULL when not a number."""
+        return self._template(self.number_template, value=value)
+
+    def regex(self, value: exp.Expression, pattern: str) -> exp.Expression:
+        return self._template(self.regex_template, value=value, pattern=pattern)
+
+    def person(self, event_person: exp.Expression, override: exp.Expression) -> exp.Expression:
+        return exp.func("COALESCE", override, event_person)
+
+
+class DuckDBDialect(SqlDialect):
+    name = "duckdb"
+    truncations: ClassVar[dict[str, str]] = {
+        "hour": "DATE_TRUNC('hour', {value})",
+        "day": "DATE_TRUNC('day', {value})",
+        "week": "DATE_TRUNC('week', {value})",
+        "month": "DATE_TRUNC('month', {value})",
+    }
+    add_seconds_template = "{ts} + TO_SECONDS({seconds})"
+    json_template = "JSON_EXTRACT_STRING({column}, {key})"
+    number_template = "TRY_CAST({value} AS DOUBLE)"
+    regex_template = "REGEXP_MATCHES({value}, {pattern})"
+
+    def json_key(self, key: str) -> str:
+        """A JSON Pointer: only ``~`` and ``/`` need escaping, so any key is safe."""
+        return "/" + key.replace("~", "~0").replace("/", "~1")
+
+
+class ClickHouseDialect(SqlDialect):
+    """ClickHouse, spelled to return exactly what :class:`DuckDBDialect` returns.
+
+    Timestamps are ``DateTime64(6, 'UTC')`` (literals say so, so no session time zone is
+    involved); truncations return that type too. Person resolution tolerates either
+    setting of ``join_use_nulls`` (an unmatched override reads as the nil UUID or NULL).
+    """
+
+    name = "clickhouse"
+    truncations: ClassVar[dict[str, str]] = {
+        "hour": "toDateTime64(toStartOfHour({value}), 6, 'UTC')",
+        "day": "toDateTime64(toStartOfDay({value}), 6, 'UTC')",
+        "week": "toDateTime64(toMonday({value}), 6, 'UTC')",
+        "month": "toDateTime64(toStartOfMonth({value}), 6, 'UTC')",
+    }
+    add_seconds_template = "addSeconds({ts}, {seconds})"
+    json_template = json_string("{column}", "{key}")
+    number_template = (
+        "toFloat64OrNull(if(match({value}, '(^|[^0-9])_|_($|[^0-9])'), {value}, "
+        "replaceAll(if(startsWith({value}, '+-'), substring({value}, 2), {value}), '_', '')))"
+    )
+    """DuckDB's ``TRY_CAST(… AS DOUBLE)`` grammar: ASCII blanks around, ``_`` between
+    digits, and a ``+`` before the sign are accepted (the blanks by :meth:`number`)."""
+    regex_template = "match({value}, {pattern})"
+
+    def timestamp_type(self) -> exp.DataType:
+        return exp.DataType.build("DateTime64(6, 'UTC')", dialect="clickhouse")
+
+    def number(self, value: exp.Expression) -> exp.Expression:
+        trimmed = self._template("TRIM(BOTH {blanks} FROM {value})", value=value, blanks=_BLANKS)
+        return self._template(self.number_template, value=trimmed)
+
+    def regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
+        """RE2 as on DuckDB: ``.`` does not match a newline (ClickHouse's default does)."""
+        template = self.regex_template
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            pattern = exp.Literal.string("(?-s)" + pattern.this)
+        elif isinstance(pattern, str):
+            pattern = "(?-s)" + pattern
+        else:
+            template = "match({value}, concat('(?-s)', {pattern}))"
+        return self._template(template, value=value, pattern=pattern)
+
+    def person(self, event_person: exp.Expression, override: exp.Expression) -> exp.Expression:
+        return self._template(
+            "coalesce(nullIf({override}, toUUID('00000000-0000-0000-0000-000000000000')), {event})",
+            override=override,
+            event=event_person,
+        )
+
+
+_BLANKS = " \t\n\r\v\f"
+
+
+def dialect(name: str) -> SqlDialect:
+    try:
+        return _DIALECTS[name]()
+    except KeyError:
+        raise ValueError(f"no SQL dialect named {name!r}") from None

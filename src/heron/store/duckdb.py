@@ -1,0 +1,224 @@
+"""The embedded event store: one DuckDB file, written by one thread, read by many."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+import duckdb
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from heron.events import RAW_SCHEMA
+from heron.store import identity
+from heron.store.base import AppendResult, StoreUnavailable, register_backend
+from heron.store.dedupe import RecentIds, plan_dedupe, stored_keys
+from heron.store.duckdb_schema import DDL, EXISTING_UUIDS, PREPARE_INSERT
+
+
+class DuckDBStore:
+    """Events, persons and identity overrides in one DuckDB database file."""
+
+    dialect: ClassVar[str] = "duckdb"
+
+    def __init__(
+        self, path: str | Path, *, dedupe_window: int = 1_000_000, threads: int | None = None
+    ) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        config = {"threads": threads} if threads else {}
+        self._con = duckdb.connect(self.path, config=config)
+        for statement in DDL:
+            self._con.execute(statement)
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._con.register("batch", pa.Table.from_pylist([], schema=RAW_SCHEMA))
+        self._con.execute(PREPARE_INSERT)  # planned once: a commit only binds the new batch
+        self._con.unregister("batch")
+        self._write_lock = threading.Lock()
+        self._versions: Counter[int] = Counter()
+        self._epoch = int(datetime.now(UTC).timestamp())
+        self.recent = RecentIds(dedupe_window)
+        self._load_recent_ids()
+        self._closed = False
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def append(self, batch: pa.Table, *, exact: bool = False) -> AppendResult:
+        """Store a raw batch in one transaction.
+
+        Duplicates (same project and uuid as a stored event, or earlier in the batch) are
+        dropped. ``exact`` checks every row against the stored rows of the batch's time
+        range; otherwise only rows older than :data:`LIVE_HORIZON` are checked there and
+        the rest against the in-memory window of recent ids.
+        """
+        if batch.num_rows == 0:
+            return AppendResult(0, 0)
+        with self._write_lock:
+            if self._closed:
+                raise StoreUnavailable("the event store is closed")
+            keep = self._dedupe(batch, exact=exact)
+            fresh = batch.take(keep) if len(keep) < batch.num_rows else batch
+            try:
+                self._commit(fresh)
+            except duckdb.Error as exc:
+                raise StoreUnavailable(f"event store write failed: {exc}") from exc
+            if not exact:
+                self.recent.add_many(stored_keys(fresh))
+            for project_id in pc.unique(fresh["project_id"]).to_pylist():
+                self._versions[project_id] += 1
+            return AppendResult(fresh.num_rows, batch.num_rows - fresh.num_rows)
+
+    def _dedupe(self, batch: pa.Table, *, exact: bool) -> np.ndarray:
+        keep, candidates = plan_dedupe(batch, self.recent, exact=exact)
+        if candidates is not None:
+            lo, hi = pc.min_max(candidates["timestamp"]).values()
+            found = self._read(
+                EXISTING_UUIDS, {"lo": lo.as_py(), "hi": hi.as_py()}, batch=candidates
+            )
+            keep[found["_row"].to_numpy()] = False
+        return np.flatnonzero(keep)
+
+    def _commit(self, batch: pa.Table) -> None:
+        con = self._con
+        ops = identity.extract_ops(batch)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("batch", batch)
+            con.execute("EXECUTE insert_events")
+            con.unregister("batch")
+            if ops:
+                self._apply_identity(ops)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _apply_identity(self, ops: list[identity.IdentityOp]) -> None:
+        by_project: dict[int, list[identity.IdentityOp]] = {}
+        for op in ops:
+            by_project.setdefault(op.project_id, []).append(op)
+        for project_id, project_ops in by_project.items():
+            state = self._identity_state(project_id, identity.involved_persons(project_ops))
+            writes = identity.plan(project_id, project_ops, state)
+            self._write_identity(project_id, writes)
+
+    def _identity_state(self, project_id: int, persons: set[uuid.UUID]) -> identity.IdentityState:
+        con = self._con
+        ids = [str(p) for p in persons]
+        overrides = con.execute(
+            "SELECT old_person_id, person_id FROM person_overrides "
+            "WHERE project_id = ? AND old_person_id IN (SELECT unnest(?::UUID[]))",
+            [project_id, ids],
+        ).fetchall()
+        state = identity.IdentityState(overrides=dict(overrides))
+        current = list({*persons, *state.overrides.values()})
+        rows = con.execute(
+            "SELECT person_id, properties, is_identified FROM persons "
+            "WHERE project_id = ? AND person_id IN (SELECT unnest(?::UUID[]))",
+            [project_id, [str(p) for p in current]],
+        ).fetchall()
+        for person_id, properties, is_identified in rows:
+            state.properties[person_id] = orjson.loads(properties)
+            if is_identified:
+                state.identified.add(person_id)
+        return state
+
+    def _write_identity(self, project_id: int, writes: identity.IdentityPlan) -> None:
+        """Apply a plan with a fixed number of set-based statements, whatever its size."""
+        con = self._con
+        redirects = writes.redirects()
+        if redirects:
+            con.register(
+                "merges",
+                pa.table(
+                    {
+                        "absorbed": [str(a) for a in redirects],
+                        "survivor": [str(s) for s in redirects.values()],
+                    }
+                ),
+            )
+            con.execute(
+                "UPDATE person_overrides SET person_id = m.survivor::UUID FROM merges AS m "
+                "WHERE person_overrides.project_id = ? AND person_overrides.person_id = m.absorbed::UUID",
+                [project_id],
+            )
+            con.execute(
+                "INSERT OR REPLACE INTO person_overrides "
+                "SELECT ?, absorbed::UUID, survivor::UUID FROM merges",
+                [project_id],
+            )
+            con.unregister("merges")
+        if writes.deleted:
+            con.execute(
+                "DELETE FROM persons WHERE project_id = ? AND person_id IN (SELECT unnest(?::UUID[]))",
+                [project_id, [str(p) for p in writes.deleted]],
+            )
+        if writes.persons:
+            con.register(
+                "person_rows",
+                pa.table(
+                    {
+                        "person_id": [str(p) for p in writes.persons],
+                        "properties": [
+                            orjson.dumps(p).decode() for p, _ in writes.persons.values()
+                        ],
+                        "is_identified": [known for _, known in writes.persons.values()],
+                    }
+                ),
+            )
+            con.execute(
+                "INSERT OR REPLACE INTO persons "
+                "SELECT ?, person_id::UUID, properties, is_identified, ? FROM person_rows",
+                [project_id, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            con.unregister("person_rows")
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
+        """Run a statement on a fresh cursor (safe from any thread) and return Arrow."""
+        return self._read(sql, params)
+
+    def _read(self, sql: str, params: Any = None, **tables: pa.Table) -> pa.Table:
+        cursor = self._con.cursor()
+        try:
+            for name, table in tables.items():
+                cursor.register(name, table)
+            return cursor.sql(sql, params=params).to_arrow_table()
+        finally:
+            cursor.close()
+
+    def data_version(self, project_id: int) -> int:
+        return self._epoch * 1_000_000_000 + self._versions[project_id]
+
+    def close(self) -> None:
+        with self._write_lock:
+            if not self._closed:
+                self._closed = True
+                self._con.close()
+
+    def _load_recent_ids(self) -> None:
+        rows = self._con.execute(
+            "SELECT project_id, uuid::VARCHAR FROM events "
+            "WHERE inserted_at >= (SELECT max(inserted_at) FROM events) - INTERVAL 1 HOUR "
+            "ORDER BY inserted_at LIMIT ?",
+            [self.recent.capacity],
+        ).fetchall()
+        self.recent.add_many(rows)
+
+
+@register_backend("duckdb")
+def _open(url: str) -> DuckDBStore:
+    parts = urlsplit(url)
+    path = unquote(parts.path) if parts.path else ":memory:"
+    if parts.netloc and parts.netloc != "":
+        path = f"{parts.netloc}{path}"
+    return DuckDBStore(path or ":memory:")

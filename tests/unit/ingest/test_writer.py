@@ -1,0 +1,75 @@
+"""Group commit: concurrent submissions share transactions, failures reach every waiter."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from heron.ingest.writer import GroupCommitWriter
+from heron.store.base import AppendResult, StoreUnavailable
+from heron.store.duckdb import DuckDBStore
+from tests.support.events import raw_batch
+
+
+def batch(n: int, prefix: str):
+    now = datetime.now(UTC)
+    return raw_batch(
+        [{"event": "e", "distinct_id": f"{prefix}{i}", "timestamp": now} for i in range(n)]
+    )
+
+
+def test_many_threads_share_few_commits(tmp_path):
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    writer = GroupCommitWriter(store, linger_ms=20)
+    writer.start()
+    results: list[AppendResult] = []
+    threads = [
+        threading.Thread(target=lambda i=i: results.append(writer.write_sync(batch(10, f"t{i}-"))))
+        for i in range(20)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.stop()
+    assert sum(r.inserted for r in results) == 200
+    assert store.query("select count(*) as n from events").to_pylist()[0]["n"] == 200
+    assert writer.commits < 20
+    store.close()
+
+
+class FailingStore:
+    dialect = "duckdb"
+
+    def append(self, batch):
+        raise RuntimeError("disk on fire")
+
+
+def test_a_failed_commit_fails_every_waiter():
+    writer = GroupCommitWriter(FailingStore())  # type: ignore[arg-type]
+    writer.start()
+    with pytest.raises(StoreUnavailable, match="disk on fire"):
+        writer.write_sync(batch(3, "x"))
+    writer.stop()
+
+
+def test_overload_is_refused_up_front(tmp_path):
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    writer = GroupCommitWriter(store, max_queued_events=5)
+    writer.start()
+    with pytest.raises(StoreUnavailable, match="overloaded"):
+        writer.submit(batch(6, "y"))
+    writer.stop()
+    store.close()
+
+
+def test_stopped_writer_refuses_work(tmp_path):
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    writer = GroupCommitWriter(store)
+    writer.start()
+    writer.stop()
+    with pytest.raises(StoreUnavailable):
+        writer.submit(batch(1, "z"))
+    store.close()
