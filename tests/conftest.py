@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from heron.store.base import EventStore
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HERON_HYPOTHESIS_PROFILE", "default"))
 
 BACKENDS = ["duckdb", "chdb"]
 
