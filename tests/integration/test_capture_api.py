@@ -318,3 +318,40 @@ def test_batch_over_the_event_limit_is_413(tmp_path):
 def test_unknown_routes_use_the_error_shape(live):
     r = live.client.get("/nope")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_capture_answers_carry_cors_and_accept_a_trailing_slash(live):
+    r = live.client.post(
+        "/v1/events/",
+        json={"event": "e", "distinct_id": "a"},
+        headers={"Authorization": f"Bearer {live.write_key}", "Origin": "https://shop.example"},
+    )
+    assert r.status_code == 200 and r.json() == {"accepted": 1, "errors": []}
+    assert r.headers["access-control-allow-origin"] == "https://shop.example"
+    assert r.headers["content-type"] == "application/json"
+    refused = live.client.post("/v1/events", json={"event": "e", "distinct_id": "a"})
+    assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == "*"
+
+
+def test_an_unexpected_failure_is_a_500_with_the_error_shape(live, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("heron.app.routers.capture.parse_events", broken)
+    r = live.post({"event": "e", "distinct_id": "a"})
+    assert r.status_code == 500
+    assert r.json()["error"] == {
+        "code": "internal_error",
+        "message": "an unexpected error occurred",
+        "details": None,
+    }
+    assert count(live) == 0
+
+
+def test_a_preflight_still_answers_for_the_capture_path(live):
+    r = live.client.options(
+        "/v1/events",
+        headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == "https://shop.example"

@@ -30,12 +30,18 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def error_body(code: str, message: str, details: Any = None) -> bytes:
+    return orjson.dumps({"error": {"code": code, "message": message, "details": details}})
+
+
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
 ) -> Response:
-    body = {"error": {"code": code, "message": message, "details": details}}
     return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+        error_body(code, message, details),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
     )
 
 

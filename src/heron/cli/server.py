@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -28,8 +29,16 @@ def settings_from(host: str | None, port: int | None, data_dir: Path | None) -> 
     return load_settings(**overrides)
 
 
+SWITCH_INTERVAL_SECONDS = 0.0005
+"""How long a thread may hold the GIL while another waits (Python's default is 5 ms). The
+ingest writer thread hands the GIL back on every DuckDB call of a commit and must win it
+back from the busy event loop each time; at the default, those waits bound commits/s."""
+
+
 def run_server(settings: Settings) -> None:
     import uvicorn
+
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
     from heron.app.factory import create_app
 

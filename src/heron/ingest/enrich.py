@@ -1,7 +1,7 @@
 """Per-event enrichment done before storage: user agents and sessions.
 
-URL, UTM and referrer columns are derived by the store in SQL (one definition for every
-path into it); what needs state or a parser library happens here.
+URL, UTM and referrer columns are derived by the store (one definition for every path into
+it, see ``heron.store.materialise``); what needs state or a parser library happens here.
 """
 
 from __future__ import annotations
@@ -185,7 +185,15 @@ def to_raw_batch(
     project_id: int, events: Sequence[CanonicalEvent], sessions: Sessionizer
 ) -> pa.Table:
     """Canonical events of one project → a raw batch for the store."""
-    n = len(events)
+    return raw_batch_of([(project_id, events)], sessions)
+
+
+def raw_batch_of(
+    parts: Sequence[tuple[int, Sequence[CanonicalEvent]]], sessions: Sessionizer
+) -> pa.Table:
+    """Canonical events of several requests (``(project_id, events)`` each) → one raw batch."""
+    n = sum(len(events) for _, events in parts)
+    projects: list[int] = [0] * n
     uuids: list[str | None] = [None] * n
     names: list[str] = [""] * n
     distinct: list[str] = [""] * n
@@ -195,24 +203,28 @@ def to_raw_batch(
     browsers: list[str | None] = [None] * n
     systems: list[str | None] = [None] * n
     devices: list[str | None] = [None] * n
-    for i, ev in enumerate(events):
-        p = ev.properties
-        uuids[i] = ev.uuid
-        names[i] = ev.event
-        distinct[i] = ev.distinct_id
-        stamps[i] = ev.timestamp_us
-        props[i] = ev.properties_json
-        session = p.get("$session_id")
-        if type(session) is not str or not session:
-            session = sessions.session_for(project_id, ev.distinct_id, ev.timestamp_us)
-        session_ids[i] = session
-        if "$user_agent" in p or "$raw_user_agent" in p:
-            agent = p.get("$user_agent") or p.get("$raw_user_agent")
-            if isinstance(agent, str) and agent and "$browser" not in p:
-                browsers[i], systems[i], devices[i] = parse_user_agent(agent[:1000])
+    i = 0
+    for project_id, events in parts:
+        projects[i : i + len(events)] = [project_id] * len(events)
+        for ev in events:
+            p = ev.properties
+            uuids[i] = ev.uuid
+            names[i] = ev.event
+            distinct[i] = ev.distinct_id
+            stamps[i] = ev.timestamp_us
+            props[i] = ev.properties_json
+            session = p.get("$session_id")
+            if type(session) is not str or not session:
+                session = sessions.session_for(project_id, ev.distinct_id, ev.timestamp_us)
+            session_ids[i] = session
+            if "$user_agent" in p or "$raw_user_agent" in p:
+                agent = p.get("$user_agent") or p.get("$raw_user_agent")
+                if isinstance(agent, str) and agent and "$browser" not in p:
+                    browsers[i], systems[i], devices[i] = parse_user_agent(agent[:1000])
+            i += 1
     return pa.table(
         [
-            pa.array([project_id] * n, pa.int32()),
+            pa.array(projects, pa.int32()),
             pa.array(uuids, pa.string()),
             pa.array(names, pa.string()),
             pa.array(distinct, pa.string()),

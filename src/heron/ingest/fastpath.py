@@ -4,7 +4,8 @@
 DuckDB and returns the rows it can vouch for, normalised exactly as
 :func:`heron.ingest.parse.parse_event` would normalise them: the same timestamp arithmetic
 (including its float rounding), the same uuid spelling, the same limits. It is deliberately
-conservative: a row it is not sure about — an unusual timestamp or uuid spelling, ``$set``,
+conservative: a row it is not sure about — an unusual timestamp or uuid spelling, a
+``$set`` or ``$set_once`` that is not an object, top-level person properties,
 deep nesting, JSON that DuckDB's reader tolerates but orjson refuses (``NaN``, trailing
 commas, overflowing numbers) — goes to the per-row path, which accepts it or names the
 problem.
@@ -31,12 +32,13 @@ _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _DOUBTFUL_JSON = (
     "[:\\[,]\\s*[-+]?([Nn][Aa][Nn]|[Ii][Nn][Ff])"  # NaN / Infinity literals
     "|,\\s*[}\\]]"  # trailing commas
-    "|[eE][-+]?[0-9]{3}|[0-9]{20}"  # numbers that may overflow a double
-    '|"\\$set'  # person updates: checked per row
+    # numbers that may overflow a double (a value: after ':', ',' or '['; not text in strings,
+    # so hex ids like "…e271f3" do not count)
+    "|[:\\[,]\\s*-?[0-9]+(\\.[0-9]+)?[eE][-+]?[0-9]{3}|[:\\[,]\\s*-?[0-9]{20}"
 )
 _UNUSUAL_JSON = _DOUBTFUL_JSON + "|\\[|\\{[^{]*\\{"
 """Doubtful, or nested (then the depth is checked too): one scan for the common flat case."""
-_PATHS = ("$session_id", "$user_agent", "$raw_user_agent", "$browser")
+_PATHS = ("$session_id", "$user_agent", "$raw_user_agent", "$browser", "$set", "$set_once")
 _PLAIN_PROPERTIES = "coalesce(\"properties\", '{}')"
 """Properties stored as given: the query does not send them back (see :func:`_passed`)."""
 _DERIVED_UUID_SQL = (
@@ -219,7 +221,9 @@ WITH src AS (
     FROM checked
 )
 SELECT __row AS row,
-    fields_ok AND (j[2] IS NULL OR json_type(j[2]) IN ('VARCHAR', 'NULL')) AS ok,
+    fields_ok AND (j[2] IS NULL OR json_type(j[2]) IN ('VARCHAR', 'NULL'))
+        AND (j[5] IS NULL OR json_type(j[5]) IN ('OBJECT', 'NULL'))
+        AND (j[6] IS NULL OR json_type(j[6]) IN ('OBJECT', 'NULL')) AS ok,
     CASE WHEN fields_ok AND uuid IS NULL THEN {_DERIVED_UUID_SQL} END AS derived_uuid,
     ts AS timestamp_us, {"NULL" if plain else "p"}::VARCHAR AS properties,
     CASE WHEN json_type(j[1]) = 'VARCHAR' THEN nullif(j[1] ->> '$', '') END AS session,

@@ -17,10 +17,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from heron.events import RAW_SCHEMA
-from heron.store import identity
+from heron.store import identity, materialise
 from heron.store.base import AppendResult, StoreUnavailable, register_backend
 from heron.store.dedupe import RecentIds, plan_dedupe, stored_keys
-from heron.store.duckdb_schema import DDL, EXISTING_UUIDS, PREPARE_INSERT
+from heron.store.duckdb_schema import (
+    DDL,
+    EXISTING_UUIDS,
+    PREPARE_INSERT,
+    PREPARE_INSERT_DERIVED,
+)
+from heron.store.groups_duckdb import DuckDBGroups
+from heron.store.identity_cache import IdentityCache
 
 
 class DuckDBStore:
@@ -39,13 +46,18 @@ class DuckDBStore:
         for statement in DDL:
             self._con.execute(statement)
         self._con.execute("SET TimeZone = 'UTC'")
+        self._groups = DuckDBGroups(self._con)
         self._con.register("batch", pa.Table.from_pylist([], schema=RAW_SCHEMA))
         self._con.execute(PREPARE_INSERT)  # planned once: a commit only binds the new batch
         self._con.unregister("batch")
+        self._con.register("derived", materialise.DERIVED_SCHEMA.empty_table())
+        self._con.execute(PREPARE_INSERT_DERIVED)
+        self._con.unregister("derived")
         self._write_lock = threading.Lock()
         self._versions: Counter[int] = Counter()
         self._epoch = int(datetime.now(UTC).timestamp())
         self.recent = RecentIds(dedupe_window)
+        self._identity_cache = IdentityCache()
         self._load_recent_ids()
         self._closed = False
 
@@ -89,44 +101,67 @@ class DuckDBStore:
     def _commit(self, batch: pa.Table) -> None:
         con = self._con
         ops = identity.extract_ops(batch)
+        derived, rest = _split_derivation(batch)
         con.execute("BEGIN TRANSACTION")
         try:
-            con.register("batch", batch)
-            con.execute("EXECUTE insert_events")
-            con.unregister("batch")
-            if ops:
-                self._apply_identity(ops)
+            for name, table, statement in (
+                ("derived", derived, "insert_derived"),
+                ("batch", rest, "insert_events"),
+            ):
+                if table is not None and table.num_rows:
+                    con.register(name, table)
+                    con.execute(f"EXECUTE {statement}")
+                    con.unregister(name)
+            plans = self._apply_identity(ops) if ops else []
+            self._groups.write(batch, datetime.now(UTC).replace(tzinfo=None))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
+            self._identity_cache.clear()
             raise
+        for project_id, writes in plans:
+            self._identity_cache.committed(project_id, writes)
 
-    def _apply_identity(self, ops: list[identity.IdentityOp]) -> None:
+    def _apply_identity(
+        self, ops: list[identity.IdentityOp]
+    ) -> list[tuple[int, identity.IdentityPlan]]:
         by_project: dict[int, list[identity.IdentityOp]] = {}
         for op in ops:
             by_project.setdefault(op.project_id, []).append(op)
+        plans = []
         for project_id, project_ops in by_project.items():
             state = self._identity_state(project_id, identity.involved_persons(project_ops))
             writes = identity.plan(project_id, project_ops, state)
             self._write_identity(project_id, writes)
+            plans.append((project_id, writes))
+        return plans
 
     def _identity_state(self, project_id: int, persons: set[uuid.UUID]) -> identity.IdentityState:
+        """The stored identity rows of ``persons``, read through the identity cache."""
         con = self._con
-        ids = [str(p) for p in persons]
-        overrides = con.execute(
-            "SELECT old_person_id, person_id FROM person_overrides "
-            "WHERE project_id = ? AND old_person_id IN (SELECT unnest(?::UUID[]))",
-            [project_id, ids],
-        ).fetchall()
-        state = identity.IdentityState(overrides=dict(overrides))
-        current = list({*persons, *state.overrides.values()})
-        rows = con.execute(
-            "SELECT person_id, properties, is_identified FROM persons "
-            "WHERE project_id = ? AND person_id IN (SELECT unnest(?::UUID[]))",
-            [project_id, [str(p) for p in current]],
-        ).fetchall()
-        for person_id, properties, is_identified in rows:
-            state.properties[person_id] = orjson.loads(properties)
+        cache = self._identity_cache
+        overrides, missing = cache.overrides(project_id, persons)
+        if missing:
+            read = con.execute(
+                "SELECT old_person_id, person_id FROM person_overrides "
+                "WHERE project_id = ? AND old_person_id IN (SELECT unnest(?::UUID[]))",
+                [project_id, [str(p) for p in missing]],
+            ).fetchall()
+            cache.loaded_overrides(project_id, missing, dict(read))
+            overrides.update(read)
+        state = identity.IdentityState(overrides=overrides)
+        rows, missing = cache.persons(project_id, {*persons, *overrides.values()})
+        if missing:
+            stored = con.execute(
+                "SELECT person_id, properties, is_identified FROM persons "
+                "WHERE project_id = ? AND person_id IN (SELECT unnest(?::UUID[]))",
+                [project_id, [str(p) for p in missing]],
+            ).fetchall()
+            found = {pid: (orjson.loads(text), known) for pid, text, known in stored}
+            cache.loaded_persons(project_id, missing, found)
+            rows.update(found)
+        for person_id, (properties, is_identified) in rows.items():
+            state.properties[person_id] = properties
             if is_identified:
                 state.identified.add(person_id)
         return state
@@ -213,6 +248,19 @@ class DuckDBStore:
             [self.recent.capacity],
         ).fetchall()
         self.recent.add_many(rows)
+
+
+PYTHON_DERIVATION_MAX_ROWS = 2_000
+"""Batches up to this size get their materialised columns from :mod:`heron.store.materialise`
+(no fixed cost per commit); larger ones (bulk imports) from the SQL (multi-threaded)."""
+
+
+def _split_derivation(batch: pa.Table) -> tuple[pa.Table | None, pa.Table | None]:
+    """``(rows derived in Python, raw rows for the SQL derivation)``."""
+    if batch.num_rows > PYTHON_DERIVATION_MAX_ROWS:
+        return None, batch
+    derived, sql_rows = materialise.derive(batch)
+    return derived, batch.take(sql_rows) if len(sql_rows) else None
 
 
 @register_backend("duckdb")

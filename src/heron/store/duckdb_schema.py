@@ -77,17 +77,25 @@ def _raw_param(name: str) -> str:
 
 
 def _url_param(name: str) -> str:
-    """A query parameter, percent-decoded (kept as sent when the bytes are not UTF-8)."""
-    return f"nullif(coalesce(try(url_decode({_raw_param(name)})), {_raw_param(name)}), '')"
+    """A query parameter, percent-decoded (kept as sent when the bytes are not UTF-8).
+
+    The ``CASE`` guards are for speed only: DuckDB evaluates a branch just for the rows
+    that take it, so the regular expression runs only on URLs that mention the
+    parameter and the decoding only on values with a ``%``."""
+    raw = _raw_param(name)
+    decoded = f"CASE WHEN contains({raw}, '%') THEN coalesce(try(url_decode({raw})), {raw}) ELSE {raw} END"
+    return f"CASE WHEN contains({_prop('$current_url')}, '{name}=') THEN nullif({decoded}, '') END"
+
+
+def _first(value: str, fallback: str) -> str:
+    """``coalesce(value, fallback)``, evaluating ``fallback`` only where ``value`` is null."""
+    return f"CASE WHEN {value} IS NOT NULL THEN {value} ELSE {fallback} END"
 
 
 _HOST = "lower(nullif(regexp_extract({0}, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)', 1), ''))"
 _PATH = "nullif(regexp_extract({0}, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*(/[^?#]*)?', 1), '')"
 
-PREPARE_INSERT = f"""
-PREPARE insert_events AS
-INSERT INTO events ({", ".join(EVENT_COLUMNS)})
-SELECT
+_CANONICAL = """
     b.project_id,
     coalesce(b.uuid::UUID, gen_random_uuid()),
     b.event,
@@ -95,19 +103,35 @@ SELECT
     md5(b.project_id::VARCHAR || ':' || b.distinct_id)::UUID,
     b.timestamp,
     now() AT TIME ZONE 'UTC',
+"""
+"""The columns every insert computes the same way: uuid, initial person id, commit time."""
+
+PREPARE_INSERT = f"""
+PREPARE insert_events AS
+INSERT INTO events ({", ".join(EVENT_COLUMNS)})
+SELECT {_CANONICAL}
     coalesce(b.session_id, {_prop("$session_id")}),
     b.properties,
     {_prop("$current_url")},
-    coalesce({_prop("$pathname")}, {_PATH.format(_prop("$current_url"))}),
+    {_first(_prop("$pathname"), _PATH.format(_prop("$current_url")))},
     {_prop("$referrer")},
-    coalesce({_prop("$referring_domain")}, {_HOST.format(_prop("$referrer"))}),
-    {", ".join(f"coalesce({_prop(u)}, {_url_param(u)})" for u in _UTM)},
+    {_first(_prop("$referring_domain"), _HOST.format(_prop("$referrer")))},
+    {", ".join(_first(_prop(u), _url_param(u)) for u in _UTM)},
     coalesce(b.browser, {_prop("$browser")}),
     coalesce(b.os, {_prop("$os")}),
     coalesce(b.device_type, {_prop("$device_type")}),
     {_prop("$lib")}
 FROM (SELECT *, json_extract_string(properties, [{_JSON_PATHS}]) AS j FROM batch) AS b
 """
+
+PREPARE_INSERT_DERIVED = f"""
+PREPARE insert_derived AS
+INSERT INTO events ({", ".join(EVENT_COLUMNS)})
+SELECT {_CANONICAL} b.session_id, b.properties, {", ".join(f"b.{c}" for c in MATERIALISED_COLUMNS)}
+FROM derived AS b
+"""
+"""Rows whose session id and materialised columns were derived in Python
+(:mod:`heron.store.materialise`, exactly as :data:`PREPARE_INSERT` derives them)."""
 
 EXISTING_UUIDS = """
 SELECT b._row FROM batch AS b

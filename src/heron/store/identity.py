@@ -11,7 +11,8 @@ PostHog users expect:
 - ``$create_alias`` (``alias`` joins ``distinct_id``'s person) merges unless both persons
   are identified;
 - ``$set`` overwrites and ``$set_once`` fills missing person properties, applied in
-  timestamp order; on a merge the surviving person's values win.
+  timestamp order; on a merge the surviving person's values win. A person row that would
+  be written unchanged is not written (its ``updated_at`` is the time it last changed).
 
 This module is pure: a store loads the :class:`IdentityState` of the persons involved,
 calls :func:`plan`, and writes the resulting :class:`IdentityPlan` in its transaction.
@@ -94,20 +95,34 @@ def extract_ops(batch: pa.Table) -> list[IdentityOp]:
         pc.is_in(batch["event"], value_set=pa.array(IDENTITY_EVENTS)),
         pc.match_substring(batch["properties"], '"$set'),
     )
-    rows = batch.filter(mask).select(
-        ["project_id", "timestamp", "event", "distinct_id", "properties"]
+    rows = batch.filter(mask)
+    if rows.num_rows == 0:
+        return []
+    stamps = rows["timestamp"].cast(pa.timestamp("us", rows.schema.field("timestamp").type.tz))
+    ops = list(
+        _ops_from_rows(
+            rows["project_id"].to_pylist(),
+            stamps.cast(pa.int64()).to_pylist(),
+            rows["event"].to_pylist(),
+            rows["distinct_id"].to_pylist(),
+            rows["properties"].to_pylist(),
+        )
     )
-    ops = list(_ops_from_rows(rows.to_pylist()))
     ops.sort(key=lambda op: op.timestamp_us)
     return ops
 
 
-def _ops_from_rows(rows: Iterable[dict[str, Any]]) -> Iterator[IdentityOp]:
-    for row in rows:
-        props = orjson.loads(row["properties"])
-        event = row["event"]
-        ts = row["timestamp"]
-        timestamp_us = int(ts.timestamp() * 1_000_000) if ts.tzinfo else _naive_us(ts)
+def _ops_from_rows(
+    projects: list[int],
+    stamps: list[int],
+    events: list[str],
+    distinct_ids: list[str],
+    properties: list[str],
+) -> Iterator[IdentityOp]:
+    for project_id, timestamp_us, event, distinct_id, text in zip(
+        projects, stamps, events, distinct_ids, properties, strict=True
+    ):
+        props = orjson.loads(text)
         absorb = None
         if event == "$identify":
             absorb = _text(props.get("$anon_distinct_id"))
@@ -116,21 +131,15 @@ def _ops_from_rows(rows: Iterable[dict[str, Any]]) -> Iterator[IdentityOp]:
         set_props = props.get("$set")
         set_once = props.get("$set_once")
         yield IdentityOp(
-            project_id=row["project_id"],
+            project_id=project_id,
             timestamp_us=timestamp_us,
-            distinct_id=row["distinct_id"],
+            distinct_id=distinct_id,
             identify=event == "$identify",
-            absorb=absorb if absorb != row["distinct_id"] else None,
+            absorb=absorb if absorb != distinct_id else None,
             by_alias=event == "$create_alias",
             set=set_props if isinstance(set_props, dict) else {},
             set_once=set_once if isinstance(set_once, dict) else {},
         )
-
-
-def _naive_us(ts: Any) -> int:
-    from datetime import UTC
-
-    return int(ts.replace(tzinfo=UTC).timestamp() * 1_000_000)
 
 
 def _text(value: Any) -> str | None:
@@ -187,7 +196,10 @@ def plan(project_id: int, ops: Iterable[IdentityOp], state: IdentityState) -> Id
             touched.add(person)
 
     for pid in touched - result.deleted:
-        result.persons[pid] = (props.get(pid, {}), pid in identified)
+        row = (props.get(pid, {}), pid in identified)
+        if pid in state.properties and row == (state.properties[pid], pid in state.identified):
+            continue  # stored exactly so already (a repeated $set or $identify)
+        result.persons[pid] = row
     return result
 
 

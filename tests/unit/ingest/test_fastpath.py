@@ -151,13 +151,18 @@ PROPERTIES = [
     '{"a": "' + "y" * (1024 * 1024) + '"}',
     '{"$session_id": "s1", "$user_agent": "curl/8.0"}',
     '{"$user_agent": 5}',
+    '{"$set_once": [1]}',
+    '{"$set_once": {"a": 1}, "$set": null}',
+    '{"id": "0195aac-e271f3-12345678901234567890", "n": 1e5}',
+    '{"a": [1, 2.5e400]}',
+    '{"a": 123456789012345678901}',
 ]
 
 
 def test_properties_texts(fast: FastPath) -> None:
     rows = assert_agrees(fast, events(len(PROPERTIES), properties=PROPERTIES))
-    assert {0, 11, 13, 14, 17} <= set(rows)
-    assert not {1, 2, 3, 4, 5, 9, 10} & set(rows)
+    assert {0, 9, 11, 13, 14, 17, 20, 21} <= set(rows)
+    assert not {1, 2, 3, 4, 5, 10, 19, 22, 23} & set(rows)
 
 
 def test_names_lengths_and_utf8(fast: FastPath) -> None:

@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from heron.events import CanonicalEvent
+from heron.ingest.enrich import Sessionizer, raw_batch_of
+from heron.ingest.parse import now_us
 from heron.ingest.writer import GroupCommitWriter
 from heron.store.base import AppendResult, StoreUnavailable
 from heron.store.duckdb import DuckDBStore
@@ -72,4 +75,45 @@ def test_stopped_writer_refuses_work(tmp_path):
     writer.stop()
     with pytest.raises(StoreUnavailable):
         writer.submit(batch(1, "z"))
+    store.close()
+
+
+def _events(n: int, prefix: str) -> list[CanonicalEvent]:
+    stamp = now_us()
+    return [
+        CanonicalEvent(None, "e", f"{prefix}{i}", stamp, {"$lib": "web"}, '{"$lib":"web"}')
+        for i in range(n)
+    ]
+
+
+def test_event_parts_are_assembled_once_per_group(tmp_path):
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    assembled: list[int] = []
+
+    def assemble(parts):
+        assembled.append(len(parts))
+        return raw_batch_of(parts, Sessionizer())
+
+    writer = GroupCommitWriter(store, linger_ms=50, assemble=assemble)
+    writer.start()
+    futures = [writer.submit_events(p, _events(3, f"p{p}-")) for p in (1, 2, 1)]
+    futures.append(writer.submit(batch(2, "table-")))
+    results = [f.result() for f in futures]
+    writer.stop()
+    assert [r.inserted for r in results] == [3, 3, 3, 2]
+    assert sum(assembled) == 3 and writer.commits == len(assembled)
+    counts = store.query(
+        "SELECT project_id, count(*) AS n FROM events GROUP BY ALL ORDER BY ALL"
+    ).to_pylist()
+    assert [(c["project_id"], c["n"]) for c in counts] == [(1, 8), (2, 3)]
+    store.close()
+
+
+def test_event_parts_need_an_assemble_function(tmp_path):
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    writer = GroupCommitWriter(store)
+    writer.start()
+    with pytest.raises(TypeError, match="assemble"):
+        writer.submit_events(1, _events(1, "x"))
+    writer.stop()
     store.close()

@@ -67,3 +67,13 @@ def test_redirects_follow_chains_to_the_final_survivor():
     ]
     writes = plan(P, ops, IdentityState())
     assert writes.redirects() == {pid("a"): pid("c"), pid("b"): pid("c")}
+
+
+def test_unchanged_person_rows_are_not_written_again():
+    stored = IdentityState(identified={pid("user")}, properties={pid("user"): {"plan": "pro"}})
+    repeat = [op(1, "user", identify=True, set={"plan": "pro"})]
+    assert plan(P, repeat, stored).persons == {}
+    changed = plan(P, [op(1, "user", set={"plan": "team"})], stored)
+    assert changed.persons == {pid("user"): ({"plan": "team"}, True)}
+    new = plan(P, [op(1, "newcomer", identify=True)], IdentityState())
+    assert new.persons == {pid("newcomer"): ({}, True)}  # no stored row yet: written
