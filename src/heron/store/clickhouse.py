@@ -13,7 +13,8 @@ writes in an order where every step is idempotent under a retry of the same batc
 
 1. person rows (upserts, and deletions of absorbed persons) into ``persons_log``;
 2. identity overrides into ``person_overrides_log``;
-3. the events, in one INSERT.
+3. group types and group properties (:mod:`heron.store.groups_clickhouse`);
+4. the events, in one INSERT.
 
 Identity is replanned from the stored state on a retry: a merge already recorded is a
 no-op, ``$set`` writes the same values again, ``$set_once`` nothing; events already
@@ -52,6 +53,7 @@ from heron.store.base import AppendResult, StoreUnavailable, register_backend
 from heron.store.clickhouse_schema import DDL, EXISTING_UUIDS, insert_events
 from heron.store.clickhouse_transport import ChdbTransport, HttpTransport, Transport, normalize
 from heron.store.dedupe import LIVE_HORIZON, RecentIds, plan_dedupe, stored_keys
+from heron.store.groups_clickhouse import ClickHouseGroups
 
 _PERSON_ROWS = pa.schema(
     [
@@ -87,6 +89,7 @@ class ClickHouseStore:
         try:
             for statement in DDL:
                 transport.command(statement)
+            self._groups = ClickHouseGroups(transport)
         except transport.errors as exc:
             raise StoreUnavailable(f"cannot open the event store: {exc}") from exc
         self._versions: Counter[int] = Counter()
@@ -141,6 +144,7 @@ class ClickHouseStore:
         if ops:
             self._apply_identity(ops)
         now = datetime.now(UTC).replace(tzinfo=None)
+        self._groups.write(batch, now)
         try:
             self.transport.insert_from(insert_events(_timestamp(now)), batch)
         except self.transport.errors:
