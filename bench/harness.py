@@ -77,6 +77,22 @@ def proc_memory(pid: int) -> dict[str, int]:
     return parse_proc_status(Path(f"/proc/{pid}/status").read_text())
 
 
+def parse_proc_stat_ticks(text: str) -> int:
+    """User plus system clock ticks of all threads, from ``/proc/PID/stat``.
+
+    The command name (field 2) may hold spaces and parentheses, so fields are counted
+    after its closing parenthesis: ``utime`` and ``stime`` are fields 14 and 15.
+    """
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a live process has used so far."""
+    ticks = parse_proc_stat_ticks(Path(f"/proc/{pid}/stat").read_text())
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(slots=True)
 class Measured:
     """A finished child process: exit code, wall seconds, peak RSS (bytes) and its output."""

@@ -39,14 +39,25 @@ function setup(thread)
   thread:set("id", #threads)
 end
 
-function init(args)
+-- the requests to replay; another script may redefine it (and accepted_in) after this one
+function load_requests(args)
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[2]}
-  reqs = {}
+  local loaded = {}
   for line in io.lines(args[1]) do
     if #line > 0 then
-      reqs[#reqs + 1] = wrk.format("POST", "/v1/events", headers, line)
+      loaded[#loaded + 1] = wrk.format("POST", "/v1/events", headers, line)
     end
   end
+  return loaded
+end
+
+-- how many events a 2xx answer accepted
+function accepted_in(body)
+  return tonumber(string.match(body, '"accepted":(%d+)')) or 0
+end
+
+function init(args)
+  reqs = load_requests(args)
   started = now()
   finished = started
   deadline = started + tonumber(args[3])
@@ -77,7 +88,7 @@ function response(status, headers, body)
   finished = now()
   if status >= 200 and status < 300 then
     ok = ok + 1
-    accepted = accepted + (tonumber(string.match(body, '"accepted":(%d+)')) or 0)
+    accepted = accepted + accepted_in(body)
   else
     failed = failed + 1
   end

@@ -36,6 +36,8 @@ from tests.integration.server import Server
 pytestmark = pytest.mark.integration
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "migrate"
+V1_CLIENT = 'capture_mode="v1"'
+"""Marks the PostHog page's block that makes a capture-v1 client (its own scenario)."""
 LOST_REPLY = {"code": 503, "status": 0, "error": "unavailable", "message": "unavailable"}
 CLIENTS = {
     "posthog": "posthog",
@@ -63,9 +65,24 @@ def run_docs(page: str, heron_url: str, write_key: str) -> dict[str, Any]:
     if page == "amplitude":
         client.configuration.callback = lambda event, code, message: codes.append(code)
     for code in _blocks(page)[1:]:
-        exec(compile(code, f"docs/migrate/{page}.md", "exec"), namespace)
+        if V1_CLIENT not in code:
+            exec(compile(code, f"docs/migrate/{page}.md", "exec"), namespace)
     getattr(client, "shutdown", lambda: None)()
     return {"codes": codes}
+
+
+def run_posthog_v1(heron_url: str, write_key: str) -> dict[str, Any]:
+    """The PostHog page's blocks, with the client of its capture-v1 block."""
+    default_client, namespace = docs_client("posthog", heron_url, write_key)
+    default_client.shutdown()
+    blocks = _blocks("posthog")
+    ordered = [b for b in blocks[1:] if V1_CLIENT in b] + [
+        b for b in blocks[1:] if V1_CLIENT not in b
+    ]
+    for code in ordered:
+        exec(compile(code, "docs/migrate/posthog.md", "exec"), namespace)
+    namespace[CLIENTS["posthog"]].shutdown()
+    return {}
 
 
 def _blocks(page: str) -> list[str]:
@@ -218,6 +235,7 @@ def send_resent_batches(url: str, key: str) -> dict[str, Any]:
 
 SCENARIOS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     **{page: partial(run_docs, page) for page in CLIENTS},
+    "posthog-v1": run_posthog_v1,
     "retries": send_resent_batches,
 }
 
@@ -244,8 +262,9 @@ def landed(tmp_path_factory) -> dict[str, Stored]:
     return stored
 
 
-def test_posthog(landed):
-    stored = landed["posthog"]
+@pytest.mark.parametrize("scenario", ["posthog", "posthog-v1"])
+def test_posthog(landed, scenario):
+    stored = landed[scenario]
     stored.assert_each_once()
     assert stored.names() == Counter(
         [
@@ -265,6 +284,7 @@ def test_posthog(landed):
         "first_seen": "2026-01-01",
     }
     assert stored.first("viewed_pricing")["utm_source"] == "newsletter"
+    assert stored.first("viewed_pricing")["properties"]["$lib"] == "posthog-python"
     assert stored.first("purchased")["properties"]["$groups"] == {"company": "acme"}
     group = stored.first("$groupidentify")["properties"]
     assert (group["$group_type"], group["$group_key"], group["$group_set"]) == (

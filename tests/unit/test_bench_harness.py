@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -183,3 +184,12 @@ def test_render_ingest_tables() -> None:
     assert bulk.rows[0][4] == "1.00×" and bulk.rows[1][4] == "0.50×"
     assert bulk.rows[0][-1] == "target ≥ 500,000 ✓"
     assert "max / first = 1.10×" in soak.notes[0]
+
+
+def test_parse_proc_stat_ticks_counts_after_the_command_name() -> None:
+    stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 10 0 0 0 250 31 0 0 20 0 3 0 99 1000 20"
+    assert harness.parse_proc_stat_ticks(stat) == 281
+
+
+def test_proc_cpu_seconds_of_this_process() -> None:
+    assert harness.proc_cpu_seconds(os.getpid()) > 0

@@ -309,7 +309,8 @@ def _timestamp_us(value: Any) -> int | None:
 def _sent_at(value: Any, default: int | None = None) -> int | None:
     if value is None:
         return default
-    return _timestamp_us(value) if _timestamp_us(value) is not None else default
+    parsed = _timestamp_us(value)
+    return default if parsed is None else parsed
 
 
 def now_us() -> int:

@@ -5,7 +5,7 @@ defining it (see :class:`~heron.ingest.adapters.base.Adapter`); importing this p
 imports the built-in ones.
 """
 
-from heron.ingest.adapters import amplitude, mixpanel, posthog, segment
+from heron.ingest.adapters import amplitude, mixpanel, posthog, posthog_v1, segment
 from heron.ingest.adapters.base import (
     ADAPTERS,
     Accepted,
@@ -31,5 +31,6 @@ __all__ = [
     "amplitude",
     "mixpanel",
     "posthog",
+    "posthog_v1",
     "segment",
 ]

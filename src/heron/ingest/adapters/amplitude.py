@@ -71,6 +71,8 @@ _PROPERTIES = {
     "revenueType": "$revenue_type",
     "event_id": "$amplitude_event_id",
 }
+_PROPERTY_RANK = {source: rank for rank, source in enumerate(_PROPERTIES)}
+"""Where two fields name the same property, the earlier one in :data:`_PROPERTIES` wins."""
 _PERSON_OPERATIONS = {"$set": "$set", "$setOnce": "$set_once"}
 _MISSING_FIELDS = {"missing_api_key": "api_key", "missing_events": "events"}
 
@@ -162,8 +164,8 @@ def _canonical(event: Any, index: int) -> Record:
     if raw_properties is not None and not isinstance(raw_properties, dict):
         return FieldError(index, "event_properties", "must be a JSON object")
     properties = dict(raw_properties or {})
-    for source, target in _PROPERTIES.items():
-        value = event.get(source)
+    for source in sorted(_PROPERTY_RANK.keys() & event.keys(), key=_PROPERTY_RANK.__getitem__):
+        value, target = event[source], _PROPERTIES[source]
         if value is not None and target not in properties:
             properties[target] = value
     session = event.get("session_id")

@@ -55,12 +55,14 @@ class AdapterBatch:
     ``records[i]`` answers the vendor's record ``i``, so errors keep the vendor's indices.
     ``derived`` holds events the adapter adds on its own (e.g. an identity link implied by
     a record carrying two ids), each with the index of the record implying it: stored if
-    that record is valid, never counted or reported.
+    that record is valid, never counted or reported. ``ids`` names each record as the
+    vendor's answer does, for vendors whose answer reports on every record by its id.
     """
 
     key: str | None
     records: list[Record]
     derived: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,8 @@ class Adapter(ABC):
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
     """The vendor(s) as users know them, for docs and logs."""
+    page: ClassVar[str] = ""
+    """The ``docs/migrate`` page documenting it, when not named after the adapter."""
     routes: ClassVar[tuple[Route, ...]] = ()
     fields: ClassVar[Mapping[str, str]] = {}
     """Canonical field name → the vendor's, to name fields in errors the vendor's way."""

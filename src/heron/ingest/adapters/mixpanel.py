@@ -39,15 +39,14 @@ from heron.ingest.adapters.base import (
     Route,
     WireRequest,
 )
+from heron.ingest.adapters.form import form_field, form_fields, is_form
 from heron.ingest.adapters.wire import (
     as_dict,
     basic_user,
     check_count,
     content_uuid,
-    form_fields,
     id_text,
     identity_link,
-    is_form,
     key_of,
     payload_from_text,
     vendor_uuid,
@@ -128,7 +127,7 @@ def _flag(request: WireRequest, name: str) -> bool:
     value = request.query.get(name)
     if value is None and request.body and is_form(request.headers, request.body):
         try:
-            value = form_fields(request.body).get(name)
+            value = form_field(request.body, name)
         except BodyError:
             return False
     return value == "1"

@@ -27,15 +27,14 @@ from heron.ingest.adapters.base import (
     Route,
     WireRequest,
 )
+from heron.ingest.adapters.form import form_fields, is_form
 from heron.ingest.adapters.lzstring import LZStringError, LZStringTooLarge, decompress_from_base64
 from heron.ingest.adapters.wire import (
     as_dict,
     b64decode,
     bearer,
     check_count,
-    form_fields,
     id_text,
-    is_form,
     key_of,
     payload_from_text,
     vendor_uuid,

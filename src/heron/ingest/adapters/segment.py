@@ -234,26 +234,34 @@ def _named(msg: dict[str, Any], name_property: str) -> dict[str, Any]:
     return properties
 
 
+_CONTEXT_VALUES = {
+    "userAgent": "$user_agent",
+    "ip": "$ip",
+    "locale": "$locale",
+    "timezone": "$timezone",
+}
+_CONTEXT_OBJECTS = {
+    "library": {"name": "$lib", "version": "$lib_version"},
+    "page": _PAGE,
+    "os": {"name": "$os"},
+    "app": {"version": "$app_version"},
+    "campaign": _CAMPAIGN,
+}
+
+
 def _context_properties(context: dict[str, Any]) -> dict[str, Any]:
-    """Segment's ``context`` as Heron's ``$``-properties."""
+    """Segment's ``context`` as Heron's ``$``-properties (visiting only the keys it has)."""
     out: dict[str, Any] = {}
-    library = as_dict(context.get("library"))
-    _put(out, "$lib", library.get("name"))
-    _put(out, "$lib_version", library.get("version"))
-    page = as_dict(context.get("page"))
-    for source, target in _PAGE.items():
-        _put(out, target, page.get(source))
-    _put(out, "$user_agent", context.get("userAgent"))
-    _put(out, "$ip", context.get("ip"))
-    _put(out, "$locale", context.get("locale"))
-    _put(out, "$timezone", context.get("timezone"))
-    _put(out, "$os", as_dict(context.get("os")).get("name"))
-    _put(out, "$app_version", as_dict(context.get("app")).get("version"))
-    for source, target in _CAMPAIGN.items():
-        _put(out, target, as_dict(context.get("campaign")).get(source))
-    group_id = id_text(context.get("groupId"))
-    if group_id is not None:
-        out["$groups"] = {DEFAULT_GROUP_TYPE: group_id}
+    for key, value in context.items():
+        if key in _CONTEXT_VALUES:
+            _put(out, _CONTEXT_VALUES[key], value)
+        elif key in _CONTEXT_OBJECTS and isinstance(value, dict):
+            for source, target in _CONTEXT_OBJECTS[key].items():
+                _put(out, target, value.get(source))
+        elif key == "groupId":
+            group_id = id_text(value)
+            if group_id is not None:
+                out["$groups"] = {DEFAULT_GROUP_TYPE: group_id}
     return out
 
 

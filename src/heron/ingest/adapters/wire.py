@@ -1,13 +1,13 @@
-"""Decoding helpers the vendor adapters share: form fields, base64 payloads, keys and ids."""
+"""Decoding helpers the vendor adapters share: base64 payloads, keys and ids."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 
@@ -15,6 +15,16 @@ from heron.ingest.parse import MAX_NAME_CHARS, BodyError, FieldError, Limits, de
 
 NAMESPACE = uuid.UUID("6f1c9a52-3b0e-5d47-9c1e-8a2f4d7b6e10")
 """Fixed and project-independent: a vendor id maps to the same event uuid everywhere."""
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def name_uuid(name: str) -> str:
+    """``str(uuid.uuid5(NAMESPACE, name))``, without building a ``UUID`` (once per event)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50
+    digest[8] = digest[8] & 0x3F | 0x80
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def vendor_uuid(vendor: str, vendor_id: Any) -> str | None:
@@ -24,7 +34,7 @@ def vendor_uuid(vendor: str, vendor_id: Any) -> str | None:
     record land on the same uuid, which the store deduplicates.
     """
     text = id_text(vendor_id, limit=1000)
-    return None if text is None else str(uuid.uuid5(NAMESPACE, f"{vendor}:{text}"))
+    return None if text is None else name_uuid(f"{vendor}:{text}")
 
 
 def content_uuid(vendor: str, record: Mapping[str, Any]) -> str:
@@ -34,7 +44,7 @@ def content_uuid(vendor: str, record: Mapping[str, Any]) -> str:
     only if they are identical down to the timestamp.
     """
     digest = orjson.dumps(record, option=orjson.OPT_SORT_KEYS, default=str)
-    return str(uuid.uuid5(NAMESPACE, f"{vendor}:content:{digest.decode()}"))
+    return name_uuid(f"{vendor}:content:{digest.decode()}")
 
 
 def id_text(value: Any, limit: int = MAX_NAME_CHARS) -> str | None:
@@ -50,20 +60,6 @@ def id_text(value: Any, limit: int = MAX_NAME_CHARS) -> str | None:
 
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def is_form(headers: Mapping[str, str], raw: bytes) -> bool:
-    content_type = headers.get("content-type", "").lower()
-    return "x-www-form-urlencoded" in content_type or raw[:5] == b"data="
-
-
-def form_fields(raw: bytes) -> dict[str, str]:
-    """``application/x-www-form-urlencoded`` fields (the last value of a repeated one wins)."""
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError:
-        raise BodyError(400, "invalid_form", "form body is not valid UTF-8") from None
-    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 def payload_from_text(text: str, limits: Limits) -> Any:
@@ -132,7 +128,7 @@ def identity_link(vendor: str, anon: str, user: str, timestamp: Any, lib: str) -
     return {
         "event": "$identify",
         "distinct_id": user,
-        "uuid": str(uuid.uuid5(NAMESPACE, f"{vendor}:link:{anon}\x00{user}")),
+        "uuid": name_uuid(f"{vendor}:link:{anon}\x00{user}"),
         "timestamp": timestamp,
         "properties": {"$anon_distinct_id": anon, "$lib": lib, "$heron_derived": True},
     }

@@ -21,7 +21,7 @@ DOCS = Path(__file__).resolve().parents[4] / "docs" / "migrate"
 
 
 def test_the_built_in_adapters_are_registered():
-    assert list(ADAPTERS) == ["amplitude", "mixpanel", "posthog", "segment"]
+    assert list(ADAPTERS) == ["amplitude", "mixpanel", "posthog", "posthog-v1", "segment"]
     assert all(adapter.name == name for name, adapter in ADAPTERS.items())
 
 
@@ -33,7 +33,7 @@ def test_every_path_belongs_to_one_adapter():
 
 @pytest.mark.parametrize("name", sorted(ADAPTERS))
 def test_every_adapter_and_path_is_documented(name):
-    page = (DOCS / f"{name}.md").read_text()
+    page = (DOCS / f"{ADAPTERS[name].page or name}.md").read_text()
     assert page.startswith("# Migrate from ")
     for route in ADAPTERS[name].routes:
         assert f"`{route.path}`" in page or f"`{route.path.rstrip('/')}`" in page, route.path

@@ -10,14 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from heron.ingest.adapters.form import form_fields
 from heron.ingest.adapters.wire import (
+    NAMESPACE,
     b64decode,
     basic_user,
     bearer,
     content_uuid,
-    form_fields,
     identity_link,
     key_of,
+    name_uuid,
     payload_from_text,
     vendor_uuid,
 )
@@ -99,3 +101,8 @@ def test_identity_link_is_one_event_per_pair():
     assert first["uuid"] == identity_link("v", "anon", "user", 2, "lib")["uuid"]
     assert first["uuid"] != identity_link("v", "user", "anon", 1, "lib")["uuid"]
     assert first["properties"]["$anon_distinct_id"] == "anon" and first["distinct_id"] == "user"
+
+
+@given(st.text())
+def test_name_uuid_is_uuid5_of_the_namespace(name: str) -> None:
+    assert name_uuid(name) == str(uuid.uuid5(NAMESPACE, name))

@@ -7,6 +7,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -45,14 +46,30 @@ def amplitude(app: LiveApp, key: str, ids: list[str], bad: bool) -> Any:
     return app.client.post("/2/httpapi", json={"api_key": key, "events": events})
 
 
+def posthog_v1(app: LiveApp, key: str, ids: list[str], bad: bool) -> Any:
+    now = datetime.now(UTC).isoformat()
+    names = ["e"] * len(ids) + ([""] if bad else [])
+    batch = [
+        {"event": name, "uuid": _uuid(f"v1-{d}"), "distinct_id": d, "timestamp": now}
+        for name, d in zip(names, [*ids, "x"], strict=False)
+    ]
+    headers = {"Authorization": f"Bearer {key}", "PostHog-Sdk-Info": "posthog-python/7.91.1"}
+    body = {"created_at": now, "batch": batch}
+    return app.client.post("/i/v1/analytics/events", json=body, headers=headers)
+
+
 VENDORS: dict[str, Send] = {
     "posthog": posthog,
+    "posthog-v1": posthog_v1,
     "segment": segment,
     "mixpanel": mixpanel,
     "amplitude": amplitude,
 }
 SUCCESS = {
     "posthog": lambda r, n: r.status_code == 200 and r.json() == {"status": 1},
+    "posthog-v1": lambda r, n: (
+        r.status_code == 200 and [v["result"] for v in r.json()["results"].values()] == ["ok"] * n
+    ),
     "segment": lambda r, n: r.status_code == 200 and r.json() == {"success": True},
     "mixpanel": lambda r, n: r.status_code == 200 and r.json() == {"status": 1, "error": None},
     "amplitude": lambda r, n: r.status_code == 200 and r.json()["events_ingested"] == n,
@@ -89,7 +106,7 @@ def test_a_retried_batch_is_stored_once(app, vendor):
 def test_valid_records_beside_an_invalid_one_are_kept(app, vendor):
     ids = [f"{vendor}-partial-{i}" for i in range(2)]
     response = VENDORS[vendor](app, app.write_key, ids, True)
-    expected = {"posthog": 400, "segment": 400, "mixpanel": 400, "amplitude": 200}[vendor]
+    expected = {"posthog": 400, "segment": 400, "mixpanel": 400}.get(vendor, 200)
     assert response.status_code == expected
     body = response.json()
     if vendor == "amplitude":
@@ -98,6 +115,10 @@ def test_valid_records_beside_an_invalid_one_are_kept(app, vendor):
         }
     elif vendor == "mixpanel":
         assert body["status"] == 0 and "1 record(s) rejected" in body["error"]
+    elif vendor == "posthog-v1":
+        results = list(body["results"].values())
+        assert [r["result"] for r in results] == ["ok", "ok", "drop"]
+        assert results[2]["details"] == "event: required: a non-empty string"
     else:
         assert body["accepted"] == 2 and body["errors"][0]["index"] == 2
     assert stored(app, ids) == 2
@@ -105,6 +126,7 @@ def test_valid_records_beside_an_invalid_one_are_kept(app, vendor):
 
 UNKNOWN_KEY = {
     "posthog": (401, lambda b: b["type"] == "authentication_error"),
+    "posthog-v1": (401, lambda b: b["error"] == "invalid_write_key" and b["error_description"]),
     "segment": (401, lambda b: b["code"] == "invalid_write_key" and b["message"]),
     "mixpanel": (401, lambda b: b["status"] == 0 and b["error"]),
     "amplitude": (400, lambda b: b["code"] == 400 and b["error"].startswith("Invalid API key:")),
@@ -131,6 +153,7 @@ def test_rate_limited_requests_get_429_with_retry_after(app, vendor, monkeypatch
 
 UNAVAILABLE = {
     "posthog": lambda b: b["type"] == "server_error" and b["code"] == "store_unavailable",
+    "posthog-v1": lambda b: b["error"] == "store_unavailable",
     "segment": lambda b: b["code"] == "store_unavailable",
     "mixpanel": lambda b: b["status"] == 0 and "not stored" in b["error"],
     "amplitude": lambda b: b["code"] == 503,
