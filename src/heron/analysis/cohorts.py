@@ -212,12 +212,8 @@ def _properties(ctx: QueryContext, c: PersonPropertyCohort) -> exp.Query:
     return _persons(ctx, event_rows(ctx, None, filters=c.properties)).distinct()
 
 
-def _hits(ctx: QueryContext, event: str, days: int, filters: list[PropertyFilter]) -> exp.Expr:
-    """How many of a person's rows are ``event`` in the last ``days`` days and match filters.
-
-    ``COUNT(CASE … THEN 1 END)``, not ``SUM(CASE … ELSE 0)``: DuckDB 2.0.0 derives wrong
-    statistics for the sum when the overrides join is provably empty and prunes the group.
-    """
+def _hit(ctx: QueryContext, event: str, days: int, filters: list[PropertyFilter]) -> exp.Expr:
+    """Whether a row is ``event`` in the last ``days`` days and matches ``filters``."""
     rng = ctx.time_range(f"-{days}d", None)
     ts = exp.column("timestamp", "e")
     conditions = [
@@ -226,7 +222,16 @@ def _hits(ctx: QueryContext, event: str, days: int, filters: list[PropertyFilter
         exp.LT(this=ts.copy(), expression=ctx.dialect.timestamp(rng.end_utc)),
         *(filter_expr(ctx.dialect, f) for f in filters),
     ]
-    return exp.Count(this=exp.Case().when(exp.and_(*conditions), exp.Literal.number(1)))
+    return exp.and_(*conditions)
+
+
+def _hits(hit: exp.Expr) -> exp.Expr:
+    """How many of a person's rows are hits.
+
+    ``COUNT(CASE … THEN 1 END)``, not ``SUM(CASE … ELSE 0)``: DuckDB 2.0.0 derives wrong
+    statistics for the sum when the overrides join is provably empty and prunes the group.
+    """
+    return exp.Count(this=exp.Case().when(hit, exp.Literal.number(1)))
 
 
 def _grouped(ctx: QueryContext, rows: exp.Select, having: exp.Expr) -> exp.Query:
@@ -235,17 +240,26 @@ def _grouped(ctx: QueryContext, rows: exp.Select, having: exp.Expr) -> exp.Query
 
 @_compiles(BehaviouralCohort)
 def _behavioural(ctx: QueryContext, c: BehaviouralCohort) -> exp.Query:
+    """Persons by their hit count; when no hits cannot qualify (``gte``/``eq`` a positive
+    count), only the hit rows are read instead of every event of every person."""
     cmp = {"gte": exp.GTE, "lte": exp.LTE, "eq": exp.EQ}[c.operator]
-    hits = _hits(ctx, c.event, c.days, c.filters)
+    hit = _hit(ctx, c.event, c.days, c.filters)
     rows = event_rows(ctx, None, person_properties=any(f.type == "person" for f in c.filters))
-    return _grouped(ctx, rows, cmp(this=hits, expression=exp.Literal.number(c.count)))
+    if c.operator != "lte" and c.count > 0:
+        rows = rows.where(hit.copy())
+    return _grouped(ctx, rows, cmp(this=_hits(hit), expression=exp.Literal.number(c.count)))
 
 
 @_compiles(DidNotDidCohort)
 def _did_not_did(ctx: QueryContext, c: DidNotDidCohort) -> exp.Query:
-    did = exp.GT(this=_hits(ctx, c.did, c.days, []), expression=exp.Literal.number(0))
-    not_did = exp.EQ(this=_hits(ctx, c.not_did, c.days, []), expression=exp.Literal.number(0))
-    return _grouped(ctx, event_rows(ctx, None), exp.and_(did, not_did))
+    """Only the rows of either event in the window are read: members have a ``did`` hit."""
+    did, not_did = _hit(ctx, c.did, c.days, []), _hit(ctx, c.not_did, c.days, [])
+    rows = event_rows(ctx, None).where(exp.or_(did.copy(), not_did.copy()))
+    having = exp.and_(
+        exp.GT(this=_hits(did), expression=exp.Literal.number(0)),
+        exp.EQ(this=_hits(not_did), expression=exp.Literal.number(0)),
+    )
+    return _grouped(ctx, rows, having)
 
 
 @_compiles(AcquisitionCohort)

@@ -122,6 +122,7 @@ class DuckLang(Lang):
         "sort": "list_sort",
         "flatten": "flatten",
         "agg_list": "list",
+        "unnest": "unnest",
     }
 
     def list_type(self, item: str) -> str:
@@ -171,6 +172,7 @@ class ClickLang(Lang):
         "sort": "arraySort",
         "flatten": "arrayFlatten",
         "agg_list": "groupArray",
+        "unnest": "arrayJoin",
     }
 
     def list_type(self, item: str) -> str:

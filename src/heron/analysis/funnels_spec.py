@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from heron.query.dates import Interval
 from heron.query.properties import PropertyFilter
 from heron.query.registry import QuerySpec
+from heron.query.source import GroupTypeName
 
 WindowUnit = Literal["second", "minute", "hour", "day", "week"]
 UNIT_SECONDS: dict[str, int] = {
@@ -85,6 +86,8 @@ class FunnelsQuery(QuerySpec):
     bins: int = Field(default=10, ge=1, le=200)
     """Histogram bins of ``time_to_convert``."""
     persons: FunnelPersons | None = None
+    aggregation_group_type: GroupTypeName | None = None
+    """Count groups of this type instead of persons: every step by the same group."""
 
     @model_validator(mode="after")
     def _consistent(self) -> FunnelsQuery:

@@ -1,8 +1,10 @@
 """The SQL of a funnel, from matched rows to one row per unit (level, reported chain).
 
-A *unit* is a person (merged identities resolved), or for ``trends`` a person and the
-interval holding the chain's start: a trends unit's step 1 only matches events of its
-interval (exactly ``windowFunnel`` grouped by person and interval with that condition).
+A *unit* is a person (merged identities resolved) or, with ``aggregation_group_type``,
+a group of that type (from the events' ``$groups``; events without one are left out); for
+``trends`` a unit and the interval holding the chain's start: a trends unit's step 1 only
+matches events of its interval (exactly ``windowFunnel`` grouped by person and interval
+with that condition).
 
 ``funnel_units`` has per unit: its keys, ``level`` (after exclusions), ``times`` (the
 reported chain's step timestamps, microseconds from the range start; empty for unordered
@@ -32,13 +34,13 @@ from itertools import combinations
 import sqlglot
 from sqlglot import exp
 
-from heron.analysis.funnels_fold import STEP_BITS, chains_fold, slot_times, slots_fold
+from heron.analysis.funnels_fold import STEP_BITS, Fold, chains_fold, slot_times, slots_fold
 from heron.analysis.funnels_lang import lang
 from heron.analysis.funnels_spec import FunnelsQuery, may_overlap, step_classes
 from heron.analysis.intervals import Buckets
 from heron.query.context import QueryContext, TimeRange
 from heron.query.properties import PropertyFilter, filter_expr, property_expr
-from heron.query.source import event_rows, person_id
+from heron.query.source import actor_id, event_rows
 
 ROWS = "funnel_rows"
 FOLDED = "funnel_folded"
@@ -114,13 +116,15 @@ class FunnelSQL:
             filters=spec.filters,
             cohort=spec.cohort,
             person_properties=persons,
+            group_type=spec.aggregation_group_type,
+            group_properties=[breakdown.group_type] if breakdown and breakdown.group_type else [],
         )
         ts = exp.column("timestamp", "e")
         start = self.parse(self.lang.epoch_us(d.timestamp(self.rng.start_utc).sql(d.name)))
         relative = exp.Sub(this=self.parse(self.lang.epoch_us("e.timestamp")), expression=start)
         masks = [_flag(self._matches(s.event, s.filters), 1 << i) for i, s in enumerate(spec.steps)]
         columns: list[exp.Expr] = [
-            exp.alias_(person_id(self.ctx), PERSON),
+            exp.alias_(actor_id(self.ctx, spec.aggregation_group_type), PERSON),
             exp.alias_(relative, "ts"),
             exp.alias_(_int_sum(masks, self.int_type()), "mask"),
         ]
@@ -140,7 +144,9 @@ class FunnelSQL:
             columns.extend(self.buckets.columns(self.ctx, ts.copy(), self.rng))
         value: exp.Expr = exp.null()
         if breakdown is not None:
-            value = property_expr(d, breakdown.property, breakdown.type)
+            value = property_expr(
+                d, breakdown.property, breakdown.type, group_type=breakdown.group_type
+            )
         columns.append(exp.alias_(exp.cast(value, self.text_type()), "bv"))
         return query.select(*columns)
 
@@ -184,9 +190,7 @@ class FunnelSQL:
         grouped += f"HAVING max({L.bits('mask', 1)}) = 1"
         states = FOLDED
         if not self.chains:
-            ctes.append(
-                (FOLDED, self.parse(f"SELECT {keys}, {slots.call(self._items())} AS st, {grouped}"))
-            )
+            ctes.append((FOLDED, self.parse(self._slots_folded(slots, grouped))))
         else:
             ctes.extend(
                 self._tied_states(source, slots.init, slots.call("items"), grouped, descending)
@@ -202,6 +206,32 @@ class FunnelSQL:
         units = f"SELECT {keys}, times, bv, {level} AS level FROM ({chains}) AS funnel_chains"
         ctes.append((UNITS, self.parse(units)))
         return ctes
+
+    def _slots_folded(self, slots: Fold, grouped: str) -> str:
+        """Per unit, the slots fold over its sorted entries, runs of one step shortened.
+
+        In a plain ordered funnel (not strict, no ``strict_increase``) only one entry of a
+        run of consecutive entries of one step can change the slots: the last of a run of
+        step-1 entries (a later start replaces an earlier one) and the first of a run of
+        step-j entries (it moves the chain to step j; the next ones find the slot taken, or
+        fall further outside the window). Dropping the others leaves the fold's result
+        exactly as it was and makes the fold, the costly part, as short as the runs allow.
+        """
+        keys = ", ".join(self.keys)
+        if self.strict or self.spec.strict_increase:
+            return f"SELECT {keys}, {slots.call(self._items())} AS st, {grouped}"
+        L, bits = self.lang, STEP_BITS
+        step, before, after = f"x % {bits}", f"items[i - 1] % {bits}", f"items[i + 1] % {bits}"
+        kept = L.filter_indexed(
+            "items",
+            "x",
+            "i",
+            f"CASE WHEN {step} = 1 THEN i = {L.func('length', 'items')} OR {after} != 1 "
+            f"ELSE i = 1 OR {before} != {step} END",
+        )
+        marks = "".join(f"x{i}, " for i in range(len(self.spec.exclusions)))
+        lists = f"SELECT {keys}, {self._items()} AS items, {grouped}"
+        return f"SELECT {keys}, {slots.call(kept)} AS st, {marks}bv FROM ({lists}) AS funnel_items"
 
     def _tied_states(
         self, source: str, slots_init: str, slots_state: str, grouped: str, descending: bool

@@ -20,7 +20,10 @@ Definitions, per person after identity merges, over ``[date_from, date_to]``:
   persons taking it. Links below ``min_edge_weight`` are dropped and the ``edge_limit``
   heaviest kept (ties by position, then names); nodes are those the kept links touch.
 
-One statement ranks and collapses steps with window functions and counts the links.
+One statement counts the links. It first keeps, per person, only the rows from the anchor
+on (``start_event``) or up to it (``end_event``): rows on the other side cannot change the
+path. DuckDB then collapses and numbers the steps with window functions; ClickHouse with
+array functions over each person's sorted list (each engine's faster shape).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from sqlglot import exp
 
+from heron.analysis.funnels_lang import lang
 from heron.query.context import QueryContext, TimeRange
 from heron.query.properties import property_expr
 from heron.query.registry import QuerySpec, register
@@ -82,6 +86,55 @@ def _step_name(ctx: QueryContext, spec: PathsQuery) -> exp.Expr:
     )
 
 
+def _window_links(_ctx: QueryContext, source: str, limit: int, ends: bool) -> dict[str, str]:
+    """``path_links`` by window functions over each person's time-ordered rows (DuckDB:
+    sorting rows beats aggregating lists of strings)."""
+    order = "PARTITION BY p ORDER BY ts, name"
+    direction = " DESC" if ends else ""
+    steps = f"PARTITION BY p ORDER BY ts{direction}, name{direction}"
+    pos, first, second = (f"{limit} - idx", "other", "name") if ends else ("idx", "name", "other")
+    return {
+        "path_ordered": (
+            f"SELECT p, ts, name, row_number() OVER ({order}) AS i, "
+            f"lag(name) OVER ({order}) AS prev FROM {source}"
+        ),
+        "path_steps": (
+            f"SELECT name, row_number() OVER ({steps}) AS idx, lead(name) OVER ({steps}) AS "
+            f"other, lead(1, 1, 0) OVER ({steps}) AS more "
+            "FROM path_ordered WHERE i = 1 OR name != prev"
+        ),
+        "path_links": (
+            f"SELECT {pos} AS pos, {first} AS source, {second} AS target "
+            f"FROM path_steps WHERE more = 1 AND idx < {limit}"
+        ),
+    }
+
+
+def _array_links(ctx: QueryContext, source: str, limit: int, ends: bool) -> dict[str, str]:
+    """``path_links`` from each person's sorted list of steps (ClickHouse: its array
+    functions beat its window functions several times over)."""
+    L = lang(ctx.dialect.name)
+    entry = L.struct({"t": L.epoch_us("ts"), "n": "name"}, "{t: int, n: text}")
+    ordered = L.map(L.func("sort", L.func("agg_list", entry)), "x", "x.n")
+    steps = L.filter_indexed("names", "x", "i", "i = 1 OR x != names[i - 1]")
+    size = L.cast(L.func("length", "s"), "int")
+    if ends:
+        bounds, pos = f"greatest({size} - {limit - 1}, 1), {size}", f"{limit} - {size} + i"
+    else:
+        bounds, pos = f"1, least({size}, {limit})", "i"
+    pairs = L.func("unnest", L.func("range", bounds))
+    return {
+        "path_steps": (
+            f"SELECT {steps} AS s FROM (SELECT {ordered} AS names FROM {source} GROUP BY p) "
+            "AS path_names"
+        ),
+        "path_links": (
+            f"SELECT {pos} AS pos, s[i] AS source, s[i + 1] AS target FROM "
+            f"(SELECT s, {pairs} AS i FROM path_steps) AS path_pairs"
+        ),
+    }
+
+
 def compile_paths(ctx: QueryContext, spec: PathsQuery, rng: TimeRange) -> exp.Select:
     """``(pos, source, target, value)`` for the kept links, heaviest first."""
     query = event_rows(
@@ -101,50 +154,33 @@ def compile_paths(ctx: QueryContext, spec: PathsQuery, rng: TimeRange) -> exp.Se
         exp.alias_(exp.column("timestamp", "e"), "ts"),
         exp.alias_(_step_name(ctx, spec), "name"),
     )
-    order = "PARTITION BY p ORDER BY ts, name"
-    limit = spec.step_limit
-    texts = {
-        "path_ordered": (
-            f"SELECT p, name, row_number() OVER ({order}) AS i, lag(name) OVER ({order}) AS prev "
-            "FROM path_rows"
-        ),
-        "path_steps": (
-            "SELECT p, name, row_number() OVER (PARTITION BY p ORDER BY i) AS idx "
-            "FROM path_ordered WHERE i = 1 OR name != prev"
-        ),
-    }
-    if spec.start_event is not None:
+    source, ends = "path_rows", spec.end_event is not None
+    texts: dict[str, str] = {}
+    if spec.start_event is not None or ends:
+        first, after = ("max", "<") if ends else ("min", ">")
         texts["path_anchor"] = (
-            "SELECT p, min(idx) AS a FROM path_steps WHERE name = __start__ GROUP BY p"
+            f"SELECT p, {first}(ts) AS t FROM path_rows WHERE name = __anchor__ GROUP BY p"
         )
-        positions = (
-            "SELECT s.p AS p, s.name AS name, s.idx - a.a + 1 AS pos FROM path_steps AS s "
-            f"JOIN path_anchor AS a ON s.p = a.p WHERE s.idx >= a.a AND s.idx < a.a + {limit}"
+        texts["path_kept"] = (
+            "SELECT r.p AS p, r.ts AS ts, r.name AS name FROM path_rows AS r "
+            "JOIN path_anchor AS a ON r.p = a.p "
+            f"WHERE r.ts {after} a.t OR (r.ts = a.t AND r.name {after}= __anchor__)"
         )
-    elif spec.end_event is not None:
-        texts["path_anchor"] = (
-            "SELECT p, max(idx) AS a FROM path_steps WHERE name = __end__ GROUP BY p"
-        )
-        positions = (
-            f"SELECT s.p AS p, s.name AS name, {limit} - (a.a - s.idx) AS pos FROM path_steps AS s "
-            f"JOIN path_anchor AS a ON s.p = a.p WHERE s.idx <= a.a AND s.idx > a.a - {limit}"
-        )
-    else:
-        positions = f"SELECT p, name, idx AS pos FROM path_steps WHERE idx <= {limit}"
-    texts["path_positions"] = positions
+        source = "path_kept"
+    links_of = _array_links if ctx.dialect.name == "clickhouse" else _window_links
+    texts.update(links_of(ctx, source, spec.step_limit, ends))
     links = (
-        "SELECT x.pos AS pos, x.name AS source, y.name AS target, count(*) AS value "
-        "FROM path_positions AS x JOIN path_positions AS y ON x.p = y.p AND y.pos = x.pos + 1 "
-        f"GROUP BY x.pos, x.name, y.name HAVING count(*) >= {spec.min_edge_weight} "
+        "SELECT pos, source, target, count(*) AS value FROM path_links "
+        f"GROUP BY pos, source, target HAVING count(*) >= {spec.min_edge_weight} "
         f"ORDER BY value DESC, pos, source, target LIMIT {spec.edge_limit}"
     )
     parse = ctx.dialect.parse
-    anchors = {"start": spec.start_event or "", "end": spec.end_event or ""}
+    anchor = spec.end_event if ends else spec.start_event
     select = parse(links)
     assert isinstance(select, exp.Select)
     select = select.with_("path_rows", as_=rows)
     for name, text in texts.items():
-        select = select.with_(name, as_=_fill(parse(text), **anchors))
+        select = select.with_(name, as_=_fill(parse(text), anchor=anchor or ""))
     return select
 
 

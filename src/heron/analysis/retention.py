@@ -16,6 +16,8 @@ Definitions (CONTRACTS.md, RetentionQuery), per person after identity merges, pe
 - Every period starting in the range is a cohort, in order, even when empty.
 - ``filters`` (and ``cohort``) apply to both events; ``target_filters`` and
   ``returning_filters`` to one each.
+- ``aggregation_group_type`` (``"company"``) counts groups of that type (``$groups``)
+  instead of persons: a group's cohort and returns come from its events (by any person).
 
 ``shortcuts`` (day periods only): ``{"d1", "d7", "d30"}``, each the share of cohort
 members who returned on that day after their cohort day, over every cohort for which
@@ -41,7 +43,7 @@ from heron.query.context import QueryContext, TimeRange
 from heron.query.properties import PropertyFilter
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id
+from heron.query.source import GroupTypeName, actor_id, event_rows
 
 Period = Literal["day", "week", "month"]
 SHORTCUTS = {"d1": 1, "d7": 7, "d30": 30}
@@ -56,6 +58,8 @@ class RetentionQuery(QuerySpec):
     period: Period = "week"
     periods: int = Field(default=8, ge=1, le=120)
     retention_type: Literal["first_time", "recurring"] = "first_time"
+    aggregation_group_type: GroupTypeName | None = None
+    """Count groups of this type (``company``) instead of persons."""
 
     @model_validator(mode="after")
     def _no_breakdown(self) -> RetentionQuery:
@@ -86,15 +90,22 @@ def compile_retention(ctx: QueryContext, spec: RetentionQuery, rng: TimeRange) -
     for _ in range(offsets(spec) + 1):
         horizon_end = dates.step(horizon_end, spec.period)
     horizon = ctx.local_range(starts[0], horizon_end)
-    person = exp.alias_(person_id(ctx), "person")
+    group_type = spec.aggregation_group_type
+    actor = actor_id(ctx, group_type)
+    person = exp.alias_(actor, "person")
     target_filters = [*spec.filters, *spec.target_filters]
     if spec.retention_type == "first_time":
         firsts = (
             event_rows(
-                ctx, None, events=[spec.target_event], filters=target_filters, cohort=spec.cohort
+                ctx,
+                None,
+                events=[spec.target_event],
+                filters=target_filters,
+                cohort=spec.cohort,
+                group_type=group_type,
             )
             .select(person, exp.alias_(exp.Min(this=exp.column("timestamp", "e")), "first_ts"))
-            .group_by(person_id(ctx))
+            .group_by(actor.copy())
         )
         first_ts = exp.column("first_ts")
         members = (
@@ -107,7 +118,12 @@ def compile_retention(ctx: QueryContext, spec: RetentionQuery, rng: TimeRange) -
         ts = exp.column("timestamp", "e")
         members = (
             event_rows(
-                ctx, targets, events=[spec.target_event], filters=target_filters, cohort=spec.cohort
+                ctx,
+                targets,
+                events=[spec.target_event],
+                filters=target_filters,
+                cohort=spec.cohort,
+                group_type=group_type,
             )
             .select(person, exp.alias_(_period(ctx, spec.period, ts, targets), "cohort"))
             .distinct()
@@ -120,6 +136,7 @@ def compile_retention(ctx: QueryContext, spec: RetentionQuery, rng: TimeRange) -
             events=[spec.returning_event],
             filters=[*spec.filters, *spec.returning_filters],
             cohort=spec.cohort,
+            group_type=group_type,
         )
         .select(person.copy(), exp.alias_(_period(ctx, spec.period, ts, horizon), "returned"))
         .distinct()

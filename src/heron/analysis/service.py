@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -49,6 +49,19 @@ class ProjectInfo:
     timezone: str = "UTC"
 
 
+class Extension(Protocol):
+    """Project state beyond events that some query kinds read (saved metrics, revenue).
+
+    ``load`` returns the value put in ``ctx.extensions[name]`` and a JSON-able version
+    that joins the cache key, so results change when that state does.
+    """
+
+    name: str
+    kinds: frozenset[str]
+
+    def load(self, project_id: int) -> tuple[Any, Any]: ...
+
+
 class QueryService:
     """Runs specs against one event store, with a result cache and saved cohorts."""
 
@@ -58,11 +71,13 @@ class QueryService:
         cache: QueryCache | None = None,
         cohorts: CohortSource | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        extensions: Sequence[Extension] = (),
     ) -> None:
         self.store = store
         self.cache: QueryCache = cache if cache is not None else MemoryCache()
         self.cohorts = cohorts
         self.clock = clock
+        self.extensions = tuple(extensions)
 
     def run(self, project: ProjectInfo, spec_json: Any, *, refresh: bool = False) -> dict[str, Any]:
         """Run one spec for one project; :class:`SpecError` when the spec is invalid."""
@@ -74,6 +89,7 @@ class QueryService:
         definitions = {
             cid: self._definition(project.id, cid) for cid in referenced_cohorts(spec_data)
         }
+        loaded = {e.name: e.load(project.id) for e in self.extensions if spec.kind in e.kinds}
         key = cache_key(
             project.id,
             project.timezone,
@@ -81,12 +97,14 @@ class QueryService:
             {str(cid): canonical(d) for cid, d in definitions.items()},
             self.store.data_version(project.id),
             _clock_part(spec_data, now, tz),
+            *([{name: version for name, (_, version) in loaded.items()}] if loaded else []),
         )
         if not refresh:
             hit = self.cache.get(key)
             if hit is not None:
                 return _envelope(orjson.loads(hit), started, 0.0, cached=True)
         ctx = QueryContext(project.id, tz, dialect(self.store.dialect), now=now)
+        ctx.extensions = {name: value for name, (value, _) in loaded.items()}
 
         def cohort_members(cohort_id: int) -> exp.Query:
             if cohort_id not in definitions:
@@ -183,7 +201,12 @@ def query(spec: Any, project_id: int, settings: Settings | None = None) -> dict[
             info = ProjectInfo(project.id, project.timezone)
         store = open_store(settings.resolved_events_url)
         try:
-            return QueryService(store, MemoryCache(), MetaCohorts(meta)).run(info, spec)
+            from heron.metrics.extensions import meta_extensions
+
+            service = QueryService(
+                store, MemoryCache(), MetaCohorts(meta), extensions=meta_extensions(meta)
+            )
+            return service.run(info, spec)
         finally:
             store.close()
     finally:

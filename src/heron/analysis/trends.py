@@ -1,7 +1,8 @@
 """Trends: counts and aggregates of events per interval, per series and breakdown value.
 
-One SQL statement per series (and period) does all the aggregation; Python only zero-fills
-the intervals, orders breakdown values and evaluates formulas on the small result.
+One SQL statement per batch of series reading the same rows (and per period) does all
+the aggregation; Python only zero-fills the intervals, orders breakdown values and
+evaluates formulas on the small result.
 
 Definitions (CONTRACTS.md, TrendsQuery):
 
@@ -18,6 +19,9 @@ Definitions (CONTRACTS.md, TrendsQuery):
 - ``compare`` adds the previous period, as many intervals long, with its own labels;
   every entry then carries ``"compare": "current" | "previous"``.
 - ``formula`` adds one entry per breakdown value (see :mod:`heron.analysis.formula`).
+- ``aggregation_group_type`` (``"company"``) makes ``dau``, ``weekly_active`` and
+  ``monthly_active`` count distinct groups of that type (``$groups``) instead of persons,
+  over the events that have such a group; the other maths still count events.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from heron.query.dates import Interval
 from heron.query.properties import PropertyFilter, property_expr
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id
+from heron.query.source import GroupTypeName, actor_id, event_rows
 
 Math = Literal[
     "total",
@@ -115,6 +119,8 @@ class TrendsQuery(QuerySpec):
     interval: Interval = "day"
     formula: str | None = Field(default=None, max_length=formulas.MAX_LENGTH)
     compare: bool = False
+    aggregation_group_type: GroupTypeName | None = None
+    """Count groups of this type (``company``) instead of persons in the unit maths."""
 
     @model_validator(mode="after")
     def _consistent(self) -> TrendsQuery:
@@ -129,29 +135,56 @@ class TrendsQuery(QuerySpec):
         return self
 
 
+def batches(spec: TrendsQuery) -> list[list[int]]:
+    """The series (by position) computed together: those reading the same rows.
+
+    Series with the same event, filters and counted unit share one scan and one statement
+    (``total`` and ``dau`` of an event, say); a trailing-window series has its own.
+    """
+    groups: dict[object, list[int]] = {}
+    for index, series in enumerate(spec.series):
+        key: object = index
+        if series.math not in ACTIVE_DAYS:
+            unit = spec.aggregation_group_type if series.math == "dau" else None
+            filters = tuple(f.model_dump_json() for f in series.filters)
+            key = (series.event, filters, unit)
+        groups.setdefault(key, []).append(index)
+    return list(groups.values())
+
+
+def value_column(position: int) -> str:
+    """The result column of the ``position``-th series of a batch."""
+    return VALUE if position == 0 else f"{VALUE}_{position}"
+
+
 def compile_series(
-    ctx: QueryContext, spec: TrendsQuery, series: Series, buckets: Buckets
+    ctx: QueryContext, spec: TrendsQuery, batch: list[Series], buckets: Buckets
 ) -> exp.Select:
-    """The one statement computing a series: a row per (bucket[, breakdown value])."""
-    window_days = ACTIVE_DAYS.get(series.math)
+    """The one statement computing a batch of series over the same rows (see
+    :func:`batches`): a row per (bucket[, breakdown value]), a column per series."""
+    first = batch[0]
+    window_days = ACTIVE_DAYS.get(first.math)
     rng = buckets.rng
     windows = trailing_windows(buckets, window_days) if window_days else []
     source = rng
     if windows:
         source = ctx.local_range(min(windows[0].lo, rng.start_local), rng.end_local)
     breakdown = spec.breakdown
-    filters = [*spec.filters, *series.filters]
+    filters = [*spec.filters, *first.filters]
+    units = any(s.math == "dau" for s in batch) or window_days is not None
+    group_type = spec.aggregation_group_type if units else None
     query = event_rows(
         ctx,
         source,
-        events=[series.event] if series.event is not None else None,
+        events=[first.event] if first.event is not None else None,
         filters=filters,
         cohort=spec.cohort,
         person_properties=breakdown is not None and breakdown.type == "person",
+        group_type=group_type,
+        group_properties=[breakdown.group_type] if breakdown and breakdown.group_type else [],
     )
     persons = (
-        series.math == "dau"
-        or window_days is not None
+        (units and group_type is None)
         or spec.cohort is not None
         or (breakdown is not None and breakdown.type == "person")
         or any(f.type == "person" for f in filters)
@@ -164,16 +197,25 @@ def compile_series(
         columns = [exp.alias_(d.trunc("day", ctx.local_time(ts, source)), "day")]
     else:
         columns = buckets.columns(ctx, ts, source)
-    if series.math == "dau" or windows:
-        columns.append(exp.alias_(person_id(ctx), PERSON))
-    if series.math_property is not None and series.math in PROPERTY_MATHS:
-        columns.append(exp.alias_(d.number(property_expr(d, series.math_property)), VALUE))
+    if units:
+        columns.append(exp.alias_(actor_id(ctx, group_type), PERSON))
+    for position, series in enumerate(batch):
+        if series.math_property is not None and series.math in PROPERTY_MATHS:
+            number = d.number(property_expr(d, series.math_property))
+            columns.append(exp.alias_(number, value_column(position)))
     keys: list[exp.Expr] = []
     with_ctes: list[tuple[str, exp.Select]] = []
     if breakdown is None:
         grouped: exp.Expr = query.select(*columns).subquery("matched")
     else:
-        columns.append(exp.alias_(property_expr(d, breakdown.property, breakdown.type), RAW_VALUE))
+        columns.append(
+            exp.alias_(
+                property_expr(
+                    d, breakdown.property, breakdown.type, group_type=breakdown.group_type
+                ),
+                RAW_VALUE,
+            )
+        )
         if windows:
             columns.append(exp.alias_(ts.copy(), "ts"))
         ranked = (
@@ -192,7 +234,11 @@ def compile_series(
     if window_days:
         return _active(window_days, grouped, keys, with_ctes)
     names = buckets.group_names()
-    select = exp.select(*names, *keys, exp.alias_(_aggregate(d.name, series), VALUE)).from_(grouped)
+    values = [
+        exp.alias_(_aggregate(d.name, series, value_column(position)), value_column(position))
+        for position, series in enumerate(batch)
+    ]
+    select = exp.select(*names, *keys, *values).from_(grouped)
     select = select.group_by(*names, *([BREAKDOWN] if keys else []))
     for name, cte in with_ctes:
         select = select.with_(name, as_=cte)
@@ -220,8 +266,8 @@ def _bucketed_value() -> exp.Expr:
     )
 
 
-def _aggregate(dialect: str, series: Series) -> exp.Expr:
-    value = exp.column(VALUE)
+def _aggregate(dialect: str, series: Series, column: str) -> exp.Expr:
+    value = exp.column(column)
     if series.math == "total":
         return exp.Count(this=exp.Star())
     if series.math == "dau":
@@ -280,11 +326,11 @@ def periods(ctx: QueryContext, spec: TrendsQuery) -> dict[str, Buckets]:
 
 
 def compile_trends(ctx: QueryContext, spec: TrendsQuery) -> list[exp.Select]:
-    """Every statement a spec runs, in order: each series of each period."""
+    """Every statement a spec runs, in order: each batch of series of each period."""
     return [
-        compile_series(ctx, spec, series, buckets)
+        compile_series(ctx, spec, [spec.series[i] for i in batch], buckets)
         for buckets in periods(ctx, spec).values()
-        for series in spec.series
+        for batch in batches(spec)
     ]
 
 
@@ -301,7 +347,13 @@ def run(spec: TrendsQuery, runner: Runner) -> list[dict[str, Any]]:
 
 
 def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[str, Any]]:
-    per_series = [_series_data(runner, spec, s, buckets) for s in spec.series]
+    computed: dict[int, dict[str | None, list[float]]] = {}
+    for batch in batches(spec):
+        members = [spec.series[i] for i in batch]
+        rows = runner.execute(compile_series(runner.ctx, spec, members, buckets)).to_pylist()
+        for position, index in enumerate(batch):
+            computed[index] = _series_data(spec, members[position], position, rows, buckets)
+    per_series = [computed[i] for i in range(len(spec.series))]
     entries = [
         _entry(series.label, value, buckets, data)
         for series, values in zip(spec.series, per_series, strict=True)
@@ -317,29 +369,34 @@ def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[st
 
 
 def _series_data(
-    runner: Runner, spec: TrendsQuery, series: Series, buckets: Buckets
+    spec: TrendsQuery,
+    series: Series,
+    position: int,
+    rows: list[dict[str, Any]],
+    buckets: Buckets,
 ) -> dict[str | None, list[float]]:
-    """Breakdown value (``None`` without breakdown) → zero-filled data, in display order.
+    """Breakdown value (``None`` without breakdown) → zero-filled data, in display order,
+    from the rows of the series' batch (its column is ``value_column(position)``).
 
     Without a breakdown there is always one entry; with one, an entry per value that has
     matching events.
     """
-    table = runner.execute(compile_series(runner.ctx, spec, series, buckets))
     number = float if series.math in PROPERTY_MATHS else int
     data: dict[str | None, list[float]] = {}
     if spec.breakdown is None:
         data[None] = [number(0)] * len(buckets)
     window_days = ACTIVE_DAYS.get(series.math)
+    column = value_column(position)
     if window_days:
         windows = trailing_windows(buckets, window_days)
-        data.update(trailing_counts(table.to_pylist(), windows, BREAKDOWN))
+        data.update(trailing_counts(rows, windows, BREAKDOWN))
     else:
-        for row in table.to_pylist():
-            position = buckets.position(row)
-            if position is None:
+        for row in rows:
+            bucket = buckets.position(row)
+            if bucket is None:
                 continue
             values = data.setdefault(row.get(BREAKDOWN), [number(0)] * len(buckets))
-            values[position] = number(row[VALUE] or 0)
+            values[bucket] = number(row[column] or 0)
     special = {OTHER: 1, NONE: 2}
     order = sorted(data, key=lambda v: (special.get(v or "", 0), -sum(data[v]), str(v)))
     return {value: data[value] for value in order}

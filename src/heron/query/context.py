@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlglot import exp
@@ -38,6 +39,8 @@ class QueryContext:
     dialect: SqlDialect
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     cohort_members: CohortMembers | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    """Project state beyond events that some kinds read, by name (see ``QueryService``)."""
 
     def time_range(
         self, date_from: str | date | datetime | None, date_to: str | date | datetime | None

@@ -1,20 +1,24 @@
 """Property references and filters → SQL expressions.
 
 Event properties with a materialised column read that column; others are extracted from
-the JSON ``properties``. Person properties come from the resolved person's row.
+the JSON ``properties``. Person properties come from the resolved person's row, group
+properties (``"type": "group", "group_type": "company"``) from the row of the event's group
+of that type, joined by :func:`heron.query.source.event_rows` as :func:`group_alias`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlglot import exp
 
 from heron.events import MATERIALISED_COLUMNS
 from heron.query.dialects import SqlDialect
+from heron.store.groups import MAX_TYPE_LENGTH
 
-PropertyType = Literal["event", "person"]
+PropertyType = Literal["event", "person", "group"]
 Operator = Literal[
     "eq",
     "neq",
@@ -34,31 +38,57 @@ _COLUMN_FOR = {prop: column for column, prop in MATERIALISED_COLUMNS.items()}
 EVENT_FIELDS = {"event", "distinct_id", "session_id", "uuid"}
 
 
-class PropertyFilter(BaseModel):
-    """``{"property": k, "operator": op, "value": v, "type": "event|person"}``."""
+class _GroupTyped(BaseModel):
+    """A property reference whose ``type`` may be ``group`` (then naming its ``group_type``)."""
+
+    type: PropertyType = "event"
+    group_type: str | None = Field(default=None, min_length=1, max_length=MAX_TYPE_LENGTH)
+
+    @model_validator(mode="after")
+    def _group_type_with_groups(self) -> _GroupTyped:
+        if (self.type == "group") != (self.group_type is not None):
+            raise ValueError('group_type is required with "type": "group", and only then')
+        return self
+
+
+class PropertyFilter(_GroupTyped):
+    """``{"property": k, "operator": op, "value": v, "type": "event|person|group"}``."""
 
     model_config = ConfigDict(extra="forbid")
 
     property: str = Field(min_length=1, max_length=400)
     operator: Operator = "eq"
     value: Any = None
-    type: PropertyType = "event"
 
 
-class Breakdown(BaseModel):
+class Breakdown(_GroupTyped):
     model_config = ConfigDict(extra="forbid")
 
     property: str = Field(min_length=1, max_length=400)
-    type: PropertyType = "event"
     limit: int = Field(default=10, ge=1, le=1000)
 
 
+def group_alias(group_type: str) -> str:
+    """The alias of the joined group rows of a type (a digest, so any type name is safe)."""
+    return "g_" + hashlib.sha256(group_type.encode()).hexdigest()[:16]
+
+
 def property_expr(
-    d: SqlDialect, name: str, kind: PropertyType = "event", *, events: str = "e", persons: str = "p"
+    d: SqlDialect,
+    name: str,
+    kind: PropertyType = "event",
+    *,
+    events: str = "e",
+    persons: str = "p",
+    group_type: str | None = None,
 ) -> exp.Expression:
     """The text value of a property (NULL when absent)."""
     if kind == "person":
         return d.json_string(exp.column("properties", persons), name)
+    if kind == "group":
+        if group_type is None:
+            raise ValueError("a group property needs its group_type")
+        return d.json_string(exp.column("properties", group_alias(group_type)), name)
     if name in EVENT_FIELDS:
         return exp.column(name, events)
     column = _COLUMN_FOR.get(name)
@@ -71,7 +101,9 @@ def filter_expr(
     d: SqlDialect, f: PropertyFilter, *, events: str = "e", persons: str = "p"
 ) -> exp.Expression:
     """One filter as a boolean SQL expression."""
-    value = property_expr(d, f.property, f.type, events=events, persons=persons)
+    value = property_expr(
+        d, f.property, f.type, events=events, persons=persons, group_type=f.group_type
+    )
     op = f.operator
     if op == "is_set":
         return exp.Not(this=exp.Is(this=value, expression=exp.Null()))

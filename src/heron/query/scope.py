@@ -1,8 +1,8 @@
 """Tenant isolation: the one place a project predicate is put on every table access.
 
-Analyses and user SQL reference plain ``events``, ``persons``, ``person_overrides`` and
-``sessions``; :func:`scope_to_project` replaces each such table reference with a
-subquery filtered to one project. The engines push the filter down to the scan, so
+Analyses and user SQL reference plain ``events``, ``persons``, ``person_overrides``,
+``groups``, ``group_types`` and ``sessions``; :func:`scope_to_project` replaces each such
+table reference with a subquery filtered to one project. The engines push the filter down to the scan, so
 isolation costs nothing, and no query can name a table without it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-SCOPED_TABLES = ("events", "persons", "person_overrides")
+SCOPED_TABLES = ("events", "persons", "person_overrides", "groups", "group_types")
 
 
 def scope_to_project(tree: exp.Expression, project_id: int) -> exp.Expression:

@@ -4,16 +4,38 @@ with persons resolved through identity merges, filters and cohort applied."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
+from pydantic import StringConstraints
 from sqlglot import exp
 
 from heron.query.context import QueryContext, TimeRange
-from heron.query.properties import PropertyFilter, filter_expr
+from heron.query.properties import PropertyFilter, filter_expr, group_alias
+from heron.store.groups import MAX_TYPE_LENGTH
 
 
 def person_id(ctx: QueryContext) -> exp.Expression:
     """The resolved person of an event row (``e`` joined with overrides ``o``)."""
     return ctx.dialect.person(exp.column("person_id", "e"), exp.column("person_id", "o"))
+
+
+GroupTypeName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TYPE_LENGTH)]
+"""A group type (``company``): the unit an analysis counts with ``aggregation_group_type``."""
+
+
+def group_key(ctx: QueryContext, group_type: str) -> exp.Expression:
+    """The key of the event's group of that type (``$groups``), NULL when it has none."""
+    key = ctx.dialect.json_path_string(exp.column("properties", "e"), ["$groups", group_type])
+    return exp.func("NULLIF", key, exp.Literal.string(""))
+
+
+def actor_id(ctx: QueryContext, group_type: str | None) -> exp.Expression:
+    """The unit an analysis counts: the resolved person, or the event's group of a type.
+
+    Sources built with the same ``group_type`` (see :func:`event_rows`) hold only events
+    that have such a group.
+    """
+    return person_id(ctx) if group_type is None else group_key(ctx, group_type)
 
 
 def event_rows(
@@ -24,11 +46,16 @@ def event_rows(
     filters: Sequence[PropertyFilter] = (),
     cohort: int | None = None,
     person_properties: bool = False,
+    group_type: str | None = None,
+    group_properties: Sequence[str] = (),
 ) -> exp.Select:
     """``FROM events e LEFT JOIN person_overrides o [LEFT JOIN persons p] WHERE …``.
 
     Select no columns yet: callers add theirs. ``person_id(ctx)`` is the resolved person;
     ``p.properties`` is available when ``person_properties`` (or a person filter) asks.
+    With ``group_type``, only events belonging to a group of that type are kept. The rows
+    of the event's groups of the types in ``group_properties`` (and of group filters) are
+    joined as ``group_alias(type)``.
     """
     needs_persons = person_properties or any(f.type == "person" for f in filters)
     query = (
@@ -57,6 +84,9 @@ def event_rows(
             on=exp.EQ(this=exp.column("person_id", "p"), expression=person_id(ctx)),
             join_type="left",
         )
+    joined = {*group_properties, *(f.group_type for f in filters if f.group_type is not None)}
+    for name in sorted(joined):
+        query = _join_group(ctx, query, name)
     conditions: list[exp.Expression] = []
     if rng is not None:
         ts = exp.column("timestamp", "e")
@@ -70,6 +100,10 @@ def event_rows(
             )
         )
     conditions.extend(filter_expr(ctx.dialect, f) for f in filters)
+    if group_type is not None:
+        conditions.append(
+            exp.Not(this=exp.Is(this=group_key(ctx, group_type), expression=exp.Null()))
+        )
     if cohort is not None:
         if ctx.cohort_members is None:
             raise ValueError("cohorts are not available in this context")
@@ -77,3 +111,18 @@ def event_rows(
     for condition in conditions:
         query = query.where(condition)
     return query
+
+
+def _join_group(ctx: QueryContext, query: exp.Select, group_type: str) -> exp.Select:
+    """``LEFT JOIN`` the stored row of each event's group of that type (properties or NULL)."""
+    rows = (
+        exp.select("group_key", "properties")
+        .from_("groups")
+        .where(exp.column("group_type").eq(exp.Literal.string(group_type)))
+    )
+    alias = group_alias(group_type)
+    return query.join(
+        rows.subquery(alias),
+        on=exp.EQ(this=exp.column("group_key", alias), expression=group_key(ctx, group_type)),
+        join_type="left",
+    )

@@ -2,7 +2,7 @@
 
 User SQL is parsed with sqlglot (DuckDB syntax) and must be one SELECT (CTEs,
 subqueries, set operations and window functions are fine). It may read only the views
-``events``, ``persons`` and ``sessions``; functions come from an allowlist. Then:
+``events``, ``persons``, ``sessions`` and ``groups``; functions come from an allowlist. Then:
 
 1. every user CTE gets a fresh internal name (so no user name can shadow a stored
    table), and every view reference becomes its definition over the stored tables;
@@ -39,7 +39,7 @@ DEFAULT_LIMIT = 10_000
 MAX_LIMIT = 100_000
 DEFAULT_TIMEOUT_SECONDS = 30.0
 MAX_TIMEOUT_SECONDS = 300.0
-VIEWS = ("events", "persons", "sessions")
+VIEWS = ("events", "persons", "sessions", "groups")
 _CTE_PREFIX = "_heron_cte_"
 
 
@@ -200,6 +200,10 @@ FROM (SELECT person_id, min(timestamp) AS first_seen, max(timestamp) AS last_see
       FROM _heron_events GROUP BY person_id) AS r
 LEFT JOIN persons AS p ON p.person_id = r.person_id
 """
+_GROUPS = """
+SELECT g.group_type, t.group_type_index, g.group_key, g.properties, g.created_at, g.updated_at
+FROM groups AS g JOIN group_types AS t ON t.group_type = g.group_type
+"""
 
 
 def views(ctx: QueryContext) -> dict[str, exp.Query]:
@@ -214,7 +218,9 @@ def views(ctx: QueryContext) -> dict[str, exp.Query]:
     - ``sessions``: one row per session_id: person_id and distinct_id (of its first
       event), start_timestamp, end_timestamp, duration_seconds, event_count,
       pageview_count, entry/exit pathname, entry_current_url, and the first event's
-      referring_domain, utm_source/medium/campaign, browser, os and device_type.
+      referring_domain, utm_source/medium/campaign, browser, os and device_type;
+    - ``groups``: one row per group with properties (set by ``$groupidentify``):
+      group_type, group_type_index, group_key, properties, created_at, updated_at.
     """
     columns = ["uuid", "event", "distinct_id"]
     events = event_rows(ctx, None).select(
@@ -223,10 +229,13 @@ def views(ctx: QueryContext) -> dict[str, exp.Query]:
         *(exp.column(c, "e") for c in ["timestamp", "session_id", "properties"]),
         *(exp.column(c, "e") for c in MATERIALISED_COLUMNS),
     )
+    groups = sqlglot.parse_one(_GROUPS, read="duckdb")
+    assert isinstance(groups, exp.Query)
     return {
         "events": events,
         "persons": _over_events(_PERSONS, events),
         "sessions": _over_events(_SESSIONS, events),
+        "groups": groups,
     }
 
 

@@ -19,7 +19,7 @@ from heron.analysis.cohort_store import (
 from heron.analysis.cohorts import BehaviouralCohort
 from heron.meta import cohorts as repo
 from heron.meta.cohort_models import Cohort
-from heron.meta.db import make_engine, migrate, session_factory
+from heron.meta.db import head_revision, make_engine, migrate, session_factory
 from heron.meta.errors import NotFoundError
 from heron.meta.models import Base
 from heron.meta.projects import create_project
@@ -29,7 +29,7 @@ from heron.query.registry import SpecError
 @pytest.fixture
 def meta_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'meta.sqlite3'}"
-    assert migrate(url) == "0002"
+    assert migrate(url) == head_revision()
     return url
 
 

@@ -100,6 +100,21 @@ def test_rates_and_conversion_times(store: EventStore) -> None:
     assert steps[2]["median_seconds_to_convert"] == 1.0
 
 
+def test_runs_of_one_step_keep_their_chain(store: EventStore) -> None:
+    """Runs of one step (shortened before the fold): the latest start of a step-1 run, the
+    earliest entry of a later step's run, and a run that starts outside the window."""
+    rows = [at(0, "A"), at(1, "A"), at(3, "A"), at(4, "B"), at(5, "B"), at(6, "B")]
+    rows += [at(9, "C"), at(30, "A"), at(41, "B"), at(42, "B"), at(50, "C")]
+    project_id = load(store, rows)
+    steps = execute(store, project_id, funnel("A", "B", "C"))["steps"]
+    assert [s["count"] for s in steps] == [1, 1, 1]
+    assert [s["median_seconds_to_convert"] for s in steps] == [None, 1.0, 5.0]
+    late = [at(0, "A"), at(11, "B"), at(12, "B"), at(13, "A"), at(14, "B"), at(15, "C")]
+    project_id = load(store, late)
+    steps = execute(store, project_id, funnel("A", "B", "C"))["steps"]
+    assert [s["median_seconds_to_convert"] for s in steps] == [None, 1.0, 1.0]
+
+
 def test_exclusions_drop_persons_after_the_from_step(store: EventStore) -> None:
     rows = [at(0, "A"), at(1, "X"), at(2, "B"), at(3, "C")]
     rows += [at(0, "A", "bob"), at(2, "B", "bob"), at(3, "X", "bob"), at(4, "C", "bob")]

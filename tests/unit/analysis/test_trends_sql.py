@@ -42,6 +42,15 @@ SPECS: dict[str, dict[str, Any]] = {
         "date_from": "2025-03-03",
         "date_to": "2025-03-16",
     },
+    "one_scan": {
+        "series": [
+            {"event": "pageview"},
+            {"event": "pageview", "math": "dau"},
+            {"event": "pageview", "math": "avg", "math_property": "duration_ms"},
+        ],
+        "date_from": "2025-03-08",
+        "date_to": "2025-03-10",
+    },
     "hourly_compare": {
         "series": [{"math": "sum", "math_property": "amount"}],
         "interval": "hour",

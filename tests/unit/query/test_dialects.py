@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -242,6 +242,10 @@ def test_local_time(engines: Engines, zone: str, start: datetime, values: list[i
     table = pa.table({"x": pa.array(moments_utc, pa.timestamp("us"))})
     duck, ch = engines.both(table, lambda d, x: d.local_time(_as_timestamp(d, x), segments))
     assert duck == ch
+    local = [
+        m.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) for m in moments_utc
+    ]
+    assert duck == local
 
 
 def test_timestamp_literal_compares_in_utc(engines: Engines) -> None:
