@@ -11,6 +11,8 @@ import importlib
 import sys
 
 SUITES: dict[str, str] = {
+    "compat": "bench.compat",
+    "dashboard": "bench.dashboard",
     "ingest": "bench.ingest",
     "queries": "bench.queries",
 }

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     )
 
     session_timeout_seconds: int = 30 * 60
+    snapshot_refresh_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often `heron serve` refreshes metric snapshots (0: never).",
+    )
     dedupe_window_events: int = Field(
         default=2_000_000,
         description="How many recently ingested event uuids are remembered for dedupe.",
@@ -70,6 +75,20 @@ class Settings(BaseSettings):
         default=1_000_000, description="Events per second a project may send before 429."
     )
     threads: int | None = Field(default=None, description="Query threads (default: all cores).")
+
+    secure_cookies: bool = Field(
+        default=False, description="Mark session cookies Secure even on plain-HTTP requests."
+    )
+    session_days: int = Field(default=14, ge=1, description="How long a sign-in lasts.")
+    login_burst: int = Field(
+        default=10, ge=1, description="Sign-in attempts per e-mail before 429 (refills 2/min)."
+    )
+    export_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest a PDF/PNG export may render before 504."
+    )
+    chromium_path: str = Field(
+        default="/usr/bin/chromium", description="The Chromium that renders PDF/PNG exports."
+    )
 
     @cached_property
     def resolved_events_url(self) -> str:

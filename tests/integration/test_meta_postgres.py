@@ -154,3 +154,9 @@ def test_cli_on_postgres(pg_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
         assert project_by_write_key(s, payload["write_key"]) is not None
         assert authenticate_api_key(s, payload["api_key"]) is not None
     engine.dispose()
+
+
+def test_dashboards_and_sessions_round_trip(factory: sessionmaker[Session]) -> None:
+    from tests.unit.meta.dashboard_cases import check_round_trip
+
+    check_round_trip(factory)

@@ -35,7 +35,7 @@ def app(tmp_path) -> Iterator[tuple[LiveApp, Keys]]:
             assert project is not None
             org_id = project.organization_id
             first = create_api_key(
-                s, organization_id=org_id, role="viewer", project_id=live.project_id
+                s, organization_id=org_id, role="analyst", project_id=live.project_id
             )
             org = create_api_key(s, organization_id=org_id, role="analyst")
             elsewhere = create_organization(s, "Elsewhere")

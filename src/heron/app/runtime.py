@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from heron.app.live import LiveFeed
 from heron.app.ratelimit import TokenBuckets
 from heron.config import Settings
-from heron.ingest.enrich import Sessionizer
+from heron.ingest.enrich import Sessionizer, raw_batch_of
 from heron.ingest.parse import Limits
 from heron.ingest.service import IngestService
 from heron.ingest.writer import GroupCommitWriter
@@ -18,6 +20,7 @@ from heron.store.base import EventStore
 
 KEY_TTL_SECONDS = 60.0
 MISS_TTL_SECONDS = 5.0
+LOGIN_REFILL_PER_SECOND = 2 / 60
 
 
 @dataclass(slots=True)
@@ -54,14 +57,20 @@ class Runtime:
     limits: Limits
     write_keys: WriteKeys
     ingest_rate: TokenBuckets
+    login_rate: TokenBuckets
+    live: LiveFeed
 
     @classmethod
     def build(cls, settings: Settings, store: EventStore, meta: sessionmaker[Session]) -> Runtime:
+        live = LiveFeed()
+        sessions = Sessionizer(settings.session_timeout_seconds)
         writer = GroupCommitWriter(
             store,
+            assemble=partial(raw_batch_of, sessions=sessions),
             max_events=settings.commit_max_events,
             linger_ms=settings.commit_linger_ms,
             max_queued_events=settings.writer_queue_events,
+            on_commit=live.committed,
         )
         limits = Limits.from_settings(settings)
         rate = settings.ingest_rate_per_second
@@ -70,8 +79,10 @@ class Runtime:
             store=store,
             writer=writer,
             meta=meta,
-            ingest=IngestService(writer, Sessionizer(settings.session_timeout_seconds)),
+            ingest=IngestService(writer),
             limits=limits,
             write_keys=WriteKeys(meta),
             ingest_rate=TokenBuckets(rate, burst=max(rate, settings.max_batch_events)),
+            login_rate=TokenBuckets(LOGIN_REFILL_PER_SECOND, burst=settings.login_burst),
+            live=live,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from heron.cli import admin, bench, data, importing, server
+from heron.cli import admin, bench, data, importing, metrics, revenue, server
 
 
 @click.group()
@@ -13,6 +13,6 @@ def main() -> None:
     """Heron: self-hosted product analytics."""
 
 
-for module in (admin, server, data, importing, bench):
+for module in (admin, server, data, importing, bench, revenue, metrics):
     for command in module.COMMANDS:
         main.add_command(command)

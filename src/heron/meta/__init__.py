@@ -4,6 +4,20 @@ Repository functions take a ``Session`` and flush but never commit: callers own 
 transaction, e.g. ``with factory.begin() as s: ...``.
 """
 
-from heron.meta import cohort_models, models
+from heron.meta import (
+    cohort_models,
+    dashboard_models,
+    metric_models,
+    models,
+    revenue_models,
+    session_models,
+)
 
-__all__ = ["cohort_models", "models"]
+__all__ = [
+    "cohort_models",
+    "dashboard_models",
+    "metric_models",
+    "models",
+    "revenue_models",
+    "session_models",
+]

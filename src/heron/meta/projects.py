@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from heron.dashboards.templates import DEFAULT_TEMPLATE, TEMPLATES
+from heron.meta.dashboards import create_dashboard
 from heron.meta.errors import InvalidValueError, NotFoundError
 from heron.meta.keys import new_write_key
 from heron.meta.models import Organization, Project
@@ -45,7 +47,10 @@ def create_project(
     organization_id: int | None = None,
     currency: str = "USD",
 ) -> Project:
-    """A new project with a fresh write key, in the given or the default organization."""
+    """A new project with a fresh write key, in the given or the default organization.
+
+    It starts with the ``overview`` template dashboard.
+    """
     if organization_id is None:
         organization_id = default_organization(s).id
     else:
@@ -60,6 +65,15 @@ def create_project(
     )
     s.add(project)
     s.flush()
+    starter = TEMPLATES[DEFAULT_TEMPLATE].dashboard()
+    create_dashboard(
+        s,
+        project.id,
+        name=starter["name"],
+        description=starter["description"],
+        filters=starter["filters"],
+        widgets=starter["widgets"],
+    )
     return project
 
 

@@ -11,10 +11,12 @@ from starlette.responses import Response
 
 from heron.analysis.cohort_store import MetaCohorts
 from heron.analysis.service import ProjectInfo, QueryService
-from heron.app.auth import project_access
+from heron.app.access import Action, ProjectAccess, allow, require
 from heron.app.errors import ApiError
 from heron.app.runtime import Runtime
 from heron.meta.models import Project
+from heron.metrics.builtins import BUILTINS
+from heron.metrics.extensions import meta_extensions
 from heron.query.cache import MemoryCache
 from heron.query.registry import SpecError
 from heron.query.sql import QueryTimeout
@@ -35,7 +37,12 @@ def query_service(request: Request) -> QueryService:
     runtime: Runtime = state.runtime
     service: QueryService | None = getattr(state, "query_service", None)
     if service is None or service.store is not runtime.store:
-        service = QueryService(runtime.store, MemoryCache(), MetaCohorts(runtime.meta))
+        service = QueryService(
+            runtime.store,
+            MemoryCache(),
+            MetaCohorts(runtime.meta),
+            extensions=meta_extensions(runtime.meta),
+        )
         state.query_service = service
     return service
 
@@ -43,15 +50,33 @@ def query_service(request: Request) -> QueryService:
 @router.post("/api/projects/{project_id}/query")
 def run_query(
     body: QueryRequest,
-    project: Annotated[Project, Depends(project_access)],
+    access: Annotated[ProjectAccess, Depends(allow(Action.QUERY))],
     service: Annotated[QueryService, Depends(query_service)],
 ) -> Response:
+    for action in actions_for(body.query):
+        require(access.role, action)
+    result = run_spec(service, access.project, body.query, refresh=body.refresh)
+    return Response(orjson.dumps(result), media_type="application/json")
+
+
+def actions_for(spec: dict[str, Any]) -> list[Action]:
+    """What running this spec ad hoc needs beyond :attr:`Action.QUERY`."""
+    kind = spec.get("kind")
+    if kind == "SQLQuery":
+        return [Action.RUN_SQL]
+    metric = BUILTINS.get(str(spec.get("metric"))) if kind == "MetricQuery" else None
+    if kind == "RevenueQuery" or (metric is not None and metric.revenue is not None):
+        return [Action.READ_REVENUE]
+    return []
+
+
+def run_spec(
+    service: QueryService, project: Project, spec: dict[str, Any], *, refresh: bool = False
+) -> dict[str, Any]:
+    """The result envelope of a spec, with query errors as API errors."""
     try:
-        result = service.run(
-            ProjectInfo(project.id, project.timezone), body.query, refresh=body.refresh
-        )
+        return service.run(ProjectInfo(project.id, project.timezone), spec, refresh=refresh)
     except SpecError as exc:
         raise ApiError(400, "invalid_query", str(exc), details=exc.errors) from None
     except QueryTimeout as exc:
         raise ApiError(504, "query_timeout", str(exc)) from None
-    return Response(orjson.dumps(result), media_type="application/json")

@@ -1,0 +1,204 @@
+"""Dashboards: CRUD, templates, duplicate, widget data and widget exports (webapi.md)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import JSONResponse, Response
+
+from heron.analysis.service import QueryService
+from heron.app.access import Action, ProjectAccess, allow
+from heron.app.dashboard_views import dashboard_json, request_overrides, widget_result
+from heron.app.errors import ApiError
+from heron.app.routers.query import query_service
+from heron.app.runtime import Runtime
+from heron.dashboards.exporters import EXPORTERS
+from heron.dashboards.spec import DashboardIn, DashboardPatch, Widget
+from heron.dashboards.tables import to_table
+from heron.dashboards.templates import TEMPLATES
+from heron.dashboards.widgets import WidgetError, normalize_widgets
+from heron.meta import dashboards as repo
+from heron.meta.dashboard_models import Dashboard
+from heron.meta.errors import NotFoundError
+
+router = APIRouter()
+BASE = "/api/projects/{project_id}/dashboards"
+Reader = Annotated[ProjectAccess, Depends(allow(Action.READ))]
+Editor = Annotated[ProjectAccess, Depends(allow(Action.EDIT))]
+Service = Annotated[QueryService, Depends(query_service)]
+
+
+def checked_widgets(widgets: list[Widget]) -> list[dict[str, Any]]:
+    try:
+        return normalize_widgets(widgets)
+    except WidgetError as exc:
+        raise ApiError(400, "invalid_dashboard", str(exc), details=exc.errors) from None
+
+
+def permission(s: Any, access: ProjectAccess, dashboard: Dashboard) -> str:
+    """``edit`` for roles that edit, or through an edit share; else ``view``."""
+    if access.may(Action.EDIT):
+        return "edit"
+    principal = access.principal
+    if principal.user_id is not None and principal.api_key_id is None:
+        shared = repo.shared_permission(s, dashboard.id, principal.user_id, principal.email or "")
+        if shared == "edit":
+            return "edit"
+    return "view"
+
+
+def load(s: Any, access: ProjectAccess, dashboard_id: int) -> Dashboard:
+    try:
+        return repo.get_dashboard(s, access.project.id, dashboard_id)
+    except NotFoundError as exc:
+        raise ApiError(404, "dashboard_not_found", str(exc)) from None
+
+
+def require_edit(s: Any, access: ProjectAccess, dashboard: Dashboard) -> None:
+    if permission(s, access, dashboard) != "edit":
+        raise ApiError(403, "forbidden", "you may view this dashboard but not change it")
+
+
+@router.get(BASE)
+def list_dashboards(access: Reader, request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta() as s:
+        return JSONResponse(
+            [
+                dashboard_json(d, permission(s, access, d))
+                for d in repo.list_dashboards(s, access.project.id)
+            ]
+        )
+
+
+@router.post(BASE, status_code=201)
+def create_dashboard(body: DashboardIn, access: Editor, request: Request) -> Response:
+    if body.template is not None:
+        template = TEMPLATES.get(body.template)
+        if template is None:
+            known = ", ".join(TEMPLATES)
+            raise ApiError(
+                404, "template_not_found", f"no template {body.template!r}; known: {known}"
+            )
+        body = DashboardIn.model_validate(template.dashboard())
+    widgets = checked_widgets(body.widgets)
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta.begin() as s:
+        dashboard = repo.create_dashboard(
+            s,
+            access.project.id,
+            name=body.name,
+            description=body.description,
+            filters=body.filters.model_dump(mode="json"),
+            widgets=widgets,
+            created_by=access.principal.user_id,
+        )
+        return JSONResponse(dashboard_json(dashboard, "edit"), status_code=201)
+
+
+@router.get(BASE + "/{dashboard_id}")
+def get_dashboard(dashboard_id: int, access: Reader, request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta() as s:
+        dashboard = load(s, access, dashboard_id)
+        return JSONResponse(dashboard_json(dashboard, permission(s, access, dashboard)))
+
+
+@router.patch(BASE + "/{dashboard_id}")
+def patch_dashboard(
+    dashboard_id: int, body: DashboardPatch, access: Reader, request: Request
+) -> Response:
+    changes: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"widgets", "filters"})
+    if body.filters is not None:
+        changes["filters"] = body.filters.model_dump(mode="json")
+    if body.widgets is not None:
+        changes["widgets"] = checked_widgets(body.widgets)
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta.begin() as s:
+        current = load(s, access, dashboard_id)
+        require_edit(s, access, current)
+        if "widgets" in changes and not access.may(Action.RUN_SQL):
+            refuse_new_sql(current.widgets, changes["widgets"])
+        dashboard = repo.update_dashboard(s, access.project.id, dashboard_id, changes)
+        return JSONResponse(dashboard_json(dashboard, "edit"))
+
+
+def refuse_new_sql(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """An editor through a share, without the right to run SQL, cannot add SQL widgets."""
+    kept = [w.get("query") for w in old]
+    for widget in new:
+        query = widget.get("query")
+        if query is not None and query.get("kind") == "SQLQuery" and query not in kept:
+            raise ApiError(403, "forbidden", "your role may not run sql")
+
+
+@router.delete(BASE + "/{dashboard_id}", status_code=204)
+def delete_dashboard(dashboard_id: int, access: Editor, request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta.begin() as s:
+        load(s, access, dashboard_id)
+        repo.delete_dashboard(s, access.project.id, dashboard_id)
+    return Response(status_code=204)
+
+
+@router.post(BASE + "/{dashboard_id}/duplicate", status_code=201)
+def duplicate_dashboard(dashboard_id: int, access: Editor, request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta.begin() as s:
+        original = load(s, access, dashboard_id)
+        copy = repo.create_dashboard(
+            s,
+            access.project.id,
+            name=f"{original.name} (copy)"[:200],
+            description=original.description,
+            filters=dict(original.filters),
+            widgets=[dict(w) for w in original.widgets],
+            created_by=access.principal.user_id,
+        )
+        return JSONResponse(dashboard_json(copy, "edit"), status_code=201)
+
+
+@router.get(BASE + "/{dashboard_id}/widgets/{widget_id}/data")
+def widget_data(
+    dashboard_id: int, widget_id: str, access: Reader, service: Service, request: Request
+) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta() as s:
+        dashboard = load(s, access, dashboard_id)
+    overrides = request_overrides(request)
+    _, result = widget_result(service, access.project, dashboard, widget_id, overrides)
+    return JSONResponse(result)
+
+
+@router.get(BASE + "/{dashboard_id}/widgets/{widget_id}/export")
+def widget_export(
+    dashboard_id: int,
+    widget_id: str,
+    access: Reader,
+    service: Service,
+    request: Request,
+    format: str = "csv",
+) -> Response:
+    exporter = EXPORTERS.get(format)
+    if exporter is None:
+        known = ", ".join(EXPORTERS)
+        raise ApiError(400, "invalid_format", f"unknown export format {format!r}; use {known}")
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta() as s:
+        dashboard = load(s, access, dashboard_id)
+    overrides = request_overrides(request)
+    widget, result = widget_result(service, access.project, dashboard, widget_id, overrides)
+    title = widget.get("title") or widget_id
+    table = to_table(widget["query"]["kind"], result["results"])
+    filename = f"{slug(title)}.{exporter.extension}"
+    return Response(
+        exporter.write(table, title),
+        media_type=exporter.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "export"

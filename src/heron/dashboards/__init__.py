@@ -1,0 +1,1 @@
+"""Dashboards: widget types, templates, layouts, filters and exports (pure, no I/O)."""

@@ -1,0 +1,240 @@
+"""Dashboard templates built from the registered query kinds (``GET /api/dashboard-templates``).
+
+Each template is a ``POST .../dashboards`` body whose widgets are already in their stored
+form (ids, defaults), so a project can get one without the query layer; a test checks that
+normalising them changes nothing. Every new project gets ``overview``.
+Event names follow Heron's conventions: ``pageview``, ``signup``, ``purchase``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from heron.dashboards.widget_types import WIDGET_TYPES, default_aggregate
+
+LAST_30_DAYS: dict[str, Any] = {
+    "date_from": "-30d",
+    "date_to": None,
+    "properties": [],
+    "compare": False,
+}
+SESSIONS_SQL = (
+    "SELECT day, sessions FROM (SELECT CAST(timestamp AS DATE) AS day, "
+    "COUNT(DISTINCT session_id) AS sessions FROM events "
+    "WHERE session_id IS NOT NULL AND session_id <> '' "
+    "GROUP BY 1 ORDER BY 1 DESC LIMIT 30) AS recent ORDER BY day"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    id: str
+    name: str
+    description: str
+    widgets: tuple[dict[str, Any], ...]
+
+    def dashboard(self) -> dict[str, Any]:
+        """The dashboard body this template creates."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "filters": dict(LAST_30_DAYS),
+            "widgets": [dict(w) for w in self.widgets],
+        }
+
+    def listing(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "dashboard": self.dashboard(),
+        }
+
+
+def widget(
+    wid: str,
+    type_: str,
+    title: str,
+    query: dict[str, Any] | None,
+    at: tuple[int, int, int, int],
+    **options: Any,
+) -> dict[str, Any]:
+    x, y, w, h = at
+    if type_ == "metric":
+        options.setdefault("aggregate", default_aggregate(query))
+    return {
+        "id": wid,
+        "type": type_,
+        "title": title,
+        "query": query,
+        "options": WIDGET_TYPES[type_]
+        .options_model.model_validate(options)
+        .model_dump(mode="json"),
+        "position": {"x": x, "y": y, "w": w, "h": h},
+        "refresh_seconds": None,
+        "click": {"action": WIDGET_TYPES[type_].clicks[0]},
+    }
+
+
+def trends(event: str | None, math: str = "total", **extra: Any) -> dict[str, Any]:
+    series: dict[str, Any] = {"event": event, "math": math}
+    return {
+        "kind": "TrendsQuery",
+        "series": [series],
+        "interval": "day",
+        "date_from": "-30d",
+        **extra,
+    }
+
+
+def by(prop: str, limit: int = 10) -> dict[str, Any]:
+    return {"property": prop, "type": "event", "limit": limit}
+
+
+OVERVIEW = Template(
+    "overview",
+    "Product overview",
+    "Active users, signups, top events and sessions.",
+    (
+        widget("dau", "metric", "Daily active users", trends(None, "dau"), (0, 0, 3, 2), live=True),
+        widget("wau", "metric", "Weekly active users", trends(None, "weekly_active"), (3, 0, 3, 2)),
+        widget(
+            "mau", "metric", "Monthly active users", trends(None, "monthly_active"), (6, 0, 3, 2)
+        ),
+        widget("signups", "metric", "Signups", trends("signup"), (9, 0, 3, 2), live=True),
+        widget("signups-daily", "line", "Signups per day", trends("signup"), (0, 2, 6, 4)),
+        widget(
+            "top-events",
+            "bar",
+            "Top events",
+            trends(None, breakdown=by("event")),
+            (6, 2, 6, 4),
+            stacked=True,
+        ),
+        widget(
+            "sessions",
+            "line",
+            "Sessions per day",
+            {"kind": "SQLQuery", "sql": SESSIONS_SQL},
+            (0, 6, 12, 4),
+        ),
+    ),
+)
+
+ACQUISITION = Template(
+    "acquisition",
+    "Acquisition",
+    "Where visitors come from: UTM sources, referrers and countries.",
+    (
+        widget(
+            "utm-sources",
+            "bar",
+            "Visitors by UTM source",
+            trends("pageview", "dau", breakdown=by("utm_source")),
+            (0, 0, 6, 4),
+        ),
+        widget(
+            "referrers",
+            "table",
+            "Top referrers",
+            trends("pageview", "dau", breakdown=by("$referring_domain", 20)),
+            (6, 0, 6, 4),
+        ),
+        widget(
+            "countries",
+            "geo",
+            "Visitors by country",
+            trends("pageview", "dau", breakdown=by("$geoip_country_code", 250)),
+            (0, 4, 8, 5),
+        ),
+        widget(
+            "utm-mediums",
+            "pie",
+            "UTM mediums",
+            trends("pageview", breakdown=by("utm_medium")),
+            (8, 4, 4, 5),
+            donut=True,
+        ),
+    ),
+)
+
+ENGAGEMENT = Template(
+    "engagement",
+    "Engagement",
+    "How often people come back: stickiness, weekly rhythm and retention.",
+    (
+        widget(
+            "stickiness",
+            "stickiness",
+            "Days active in the last 30 days",
+            {"kind": "StickinessQuery", "series": [{"event": "pageview"}], "date_from": "-30d"},
+            (0, 0, 6, 4),
+        ),
+        widget(
+            "heatmap",
+            "heatmap",
+            "Activity by weekday and hour",
+            {"kind": "HeatmapQuery", "event": "pageview", "date_from": "-30d"},
+            (6, 0, 6, 4),
+        ),
+        widget(
+            "retention",
+            "retention",
+            "Weekly retention after signup",
+            {
+                "kind": "RetentionQuery",
+                "target_event": "signup",
+                "returning_event": "pageview",
+                "period": "week",
+                "periods": 8,
+                "date_from": "-12w",
+            },
+            (0, 4, 8, 5),
+        ),
+        widget(
+            "lifecycle",
+            "area",
+            "Lifecycle",
+            {
+                "kind": "LifecycleQuery",
+                "event": "pageview",
+                "interval": "week",
+                "date_from": "-12w",
+            },
+            (8, 4, 4, 5),
+        ),
+    ),
+)
+
+CONVERSION = Template(
+    "conversion",
+    "Conversion",
+    "From first visit to purchase: the funnel and the paths people take.",
+    (
+        widget(
+            "funnel",
+            "funnel",
+            "Visit → signup → purchase",
+            {
+                "kind": "FunnelsQuery",
+                "steps": [{"event": "pageview"}, {"event": "signup"}, {"event": "purchase"}],
+                "conversion_window": {"value": 14, "unit": "day"},
+                "date_from": "-30d",
+            },
+            (0, 0, 8, 4),
+        ),
+        widget("purchases", "metric", "Purchases", trends("purchase"), (8, 0, 4, 2)),
+        widget("buyers", "metric", "Buyers", trends("purchase", "dau"), (8, 2, 4, 2)),
+        widget(
+            "paths",
+            "sankey",
+            "Paths after signup",
+            {"kind": "PathsQuery", "start_event": "signup", "step_limit": 4, "date_from": "-30d"},
+            (0, 4, 12, 5),
+        ),
+    ),
+)
+
+TEMPLATES: dict[str, Template] = {t.id: t for t in (OVERVIEW, ACQUISITION, ENGAGEMENT, CONVERSION)}
+DEFAULT_TEMPLATE = "overview"

@@ -1,0 +1,14 @@
+// Markdown text, rendered with marked and sanitised with DOMPurify (no script, no handlers).
+import DOMPurify from "dompurify";
+import { marked } from "marked";
+import { useMemo } from "preact/hooks";
+
+export function renderMarkdown(text: string): string {
+  const html = marked.parse(text, { async: false, gfm: true, breaks: true }) as string;
+  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true } });
+}
+
+export function Markdown({ text }: { text: string }) {
+  const html = useMemo(() => renderMarkdown(text), [text]);
+  return <div class="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
+}
