@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bench.harness import Table, fmt_count, fmt_ms, fmt_ratio, machine, median, ratio
+from bench.harness import Table, fmt_count, fmt_ms, fmt_ratio, median, ratio, run_table
 
 if TYPE_CHECKING:
     from bench.compat import Config, Row, Run
@@ -26,9 +26,7 @@ def command_line(config: Config) -> str:
 
 def context(run: Run) -> Table:
     config = run.config
-    table = Table("Compat ingest benchmark: the run", ["what", "value"])
-    table.add("machine", f"{machine()['cpus']} cores, Python {machine()['python']}")
-    table.add("load average before / after", f"{run.load_before} / {run.load_after}")
+    table = run_table("Compat ingest benchmark: the run", run.load_before, run.load_after)
     table.add("events", f"the first {config.pool:,} events of {run.source} (fresh ids per run)")
     table.add("command", f"`{command_line(config)}`")
     table.add("run at", run.started)

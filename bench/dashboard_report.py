@@ -3,8 +3,6 @@ sub-section per size, so a 1M run and a 10M run both stay)."""
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from typing import Any
 
@@ -25,10 +23,9 @@ SECTION = "dashboard"
 
 def run_table(run: dict[str, Any], command: str) -> harness.Table:
     label = q.size_label(run["events"])
-    table = harness.Table(f"Dashboard benchmark ({label}): the run", ["what", "value"])
+    title = f"Dashboard benchmark ({label}): the run"
+    table = harness.run_table(title, run["load_before"], run["load_after"])
     types = ", ".join(w["type"] for w in dashboard_body()["widgets"])
-    table.add("machine", f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    table.add("load average before / after", f"{run['load_before']} / {run['load_after']}")
     table.add("events", f"heron.demo {q.PRODUCT} (seed {q.SEED}), {label}, {q.TIMEZONE}")
     table.add("dashboard", f"{len(dashboard_body()['widgets'])} widgets: {types}")
     table.add("filters", f"{q.FIRST_DAY} … {q.LAST_DAY} (the whole data set)")

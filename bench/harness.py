@@ -248,6 +248,15 @@ def _cell(value: Cell) -> str:
     return value
 
 
+def run_table(title: str, load_before: str, load_after: str) -> Table:
+    """A suite's "the run" table, opened with the machine and the load around the run."""
+    table = Table(title, ["what", "value"])
+    about = machine()
+    table.add("machine", f"{about['cpus']} cores, Python {about['python']}")
+    table.add("load average before / after", f"{load_before} / {load_after}")
+    return table
+
+
 def to_markdown(table: Table) -> str:
     """The table as GitHub Markdown: a bold title, the grid, then notes as a list."""
     lines = [f"**{table.title}**", ""]

@@ -11,8 +11,8 @@ from bench.harness import (
     fmt_ms,
     fmt_ratio,
     fmt_target,
-    machine,
     ratio,
+    run_table,
 )
 
 if TYPE_CHECKING:
@@ -46,9 +46,7 @@ def command_line(config: Config) -> str:
 
 def context(run: Run) -> Table:
     config = run.config
-    table = Table("Ingest benchmark: the run", ["what", "value"])
-    table.add("machine", f"{machine()['cpus']} cores, Python {machine()['python']}")
-    table.add("load average before / after", f"{run.load_before} / {run.load_after}")
+    table = run_table("Ingest benchmark: the run", run.load_before, run.load_after)
     table.add("events", f"{config.events:,} from {run.source} (one cached Parquet file)")
     table.add("command", f"`{command_line(config)}`")
     table.add("run at", run.started)

@@ -284,10 +284,8 @@ def _loaded(load: dict[str, Any]) -> str:
 
 
 def run_table(run: dict[str, Any], command: str) -> harness.Table:
-    table = harness.Table("Query benchmark: the run", ["what", "value"])
+    table = harness.run_table("Query benchmark: the run", run["load_before"], run["load_after"])
     sizes = ", ".join(f"{q.size_label(s['events'])} ({s['rows']:,})" for s in run["sizes"])
-    table.add("machine", f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    table.add("load average before / after", f"{run['load_before']} / {run['load_after']}")
     table.add("events", f"heron.demo {q.PRODUCT} (seed {q.SEED}), {q.TIMEZONE}: {sizes}")
     table.add(
         "range", f"{q.FIRST_DAY} … {q.LAST_DAY} (every query's clock: {q.NOW:%Y-%m-%d %H:%M} UTC)"
