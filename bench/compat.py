@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -340,16 +339,12 @@ def run_suite(config: Config) -> Run:
     events = bodies.demo_events(dataset.path, WARMUP_EVENTS + config.pool)
     run = Run(config=config, source=dataset.source, load_before=load)
     chosen = [e for e in ENDPOINTS if not config.only or e.name in config.only]
-    harness.BENCH_DATA.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="compat-", dir=harness.BENCH_DATA))
-    try:
+    with harness.scratch_dir("compat-") as workdir:
         script = replay.write_script(workdir)
         rows = plan(chosen)
         for batch in sorted({e.batch for e in rows}):
             group = [e for e in rows if e.batch == batch]
             run.rows.extend(measure_group(group, events, config, workdir, script))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     run.load_after = harness.load_average()
     return run
 

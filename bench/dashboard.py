@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -353,11 +352,8 @@ def main(argv: list[str]) -> int:
     load_before = harness.load_average()
     label = q.size_label(config.events)
     print(f"dashboard bench, {label}: load average {load_before} on {os.cpu_count()} cores")
-    workdir = Path(tempfile.mkdtemp(prefix="dashboard-", dir=harness.BENCH_DATA))
-    try:
+    with harness.scratch_dir("dashboard-") as workdir:
         measured = measure(config, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     run = {
         "events": config.events,
         "runs": config.runs,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -322,17 +321,13 @@ def run_suite(config: Config) -> Run:
     config.events = events.rows
     parquet = events.path
     run = Run(config=config, source=events.source, parquet=parquet, load_before=load)
-    harness.BENCH_DATA.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=harness.BENCH_DATA))
-    try:
+    with harness.scratch_dir("ingest-") as workdir:
         if config.http:
             run.http = http_runs(config, parquet, workdir)
         if config.bulk:
             run.bulk = bulk_runs(config, parquet, workdir, run.skipped)
         if config.soak:
             run.soak = soak_run(config.soak, parquet, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     run.load_after = harness.load_average()
     return run
 

@@ -369,8 +369,7 @@ def main(argv: list[str]) -> int:
     load_before = harness.load_average()
     print(f"queries bench: load average {load_before} on {os.cpu_count()} cores", flush=True)
     sizes = []
-    workdir = Path(tempfile.mkdtemp(prefix="queries-", dir=harness.BENCH_DATA))
-    try:
+    with harness.scratch_dir("queries-") as workdir:
         for events in config.sizes:
             label = q.size_label(events)
             print(f"{label}: data …", flush=True)
@@ -381,8 +380,6 @@ def main(argv: list[str]) -> int:
             worker += ["--pg-10m"] if args.pg_10m else []
             measured = _worker(worker, workdir / f"measure-{events}.json")
             sizes.append({"events": events, "rows": rows, "loads": loads, **measured})
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     run = {"config": asdict(config), "sizes": sizes, "load_before": load_before}
     run["load_after"] = harness.load_average()
     tables = render(run, " ".join(["python -m bench queries", *argv]))
