@@ -307,7 +307,7 @@ def config_from(argv: list[str]) -> Config:
     )
     parser.add_argument("--connections", type=int, default=16, help="wrk clients (default 16)")
     parser.add_argument(
-        "--pool", type=int, help="events per run's request pool (default 60k quick, 200k full)"
+        "--pool", type=int, help="events per run's request pool (default 150k quick, 400k full)"
     )
     parser.add_argument(
         "--rounds", type=int, help="interleaved runs per endpoint, median (default 3 quick, 5 full)"
@@ -324,7 +324,7 @@ def config_from(argv: list[str]) -> Config:
         quick=args.quick,
         seconds=3.0 if args.quick else 10.0,
         connections=args.connections,
-        pool=args.pool or (60_000 if args.quick else 200_000),
+        pool=args.pool or (150_000 if args.quick else 400_000),
         rounds=args.rounds or (3 if args.quick else 5),
         only=only,
         write_docs=args.write_docs,

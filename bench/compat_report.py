@@ -156,7 +156,9 @@ def results(run: Run) -> Table:
         *(
             f"{row.endpoint.label} at batch {row.endpoint.batch}: a run sent its whole pool "
             f"of {row.requests:,} requests before its deadline (its rate is over its shorter "
-            "run; a larger --pool avoids it)"
+            "run, and connections still busy as it ended may re-send its first requests, which "
+            "dedupe answers without storing them again: stored falls short of accepted; a "
+            "larger --pool avoids both)"
             for row in run.rows
             if row.used_up
         ),

@@ -40,17 +40,21 @@ def ingest_paths(app: FastAPI) -> list[str]:
     """Every path served by the capture and vendor-compatible routers."""
     return [
         capture.CAPTURE_PATH,
-        *(route.path for route in compat.router.routes if hasattr(route, "path")),
+        *compat.WIRE_ROUTES,
     ]
 
 
 class HeronApp(FastAPI):
-    """FastAPI, except that ``POST /v1/events`` is answered before any of its per-request
-    machinery (see ``heron.app.routers.capture``)."""
+    """FastAPI, except that ingestion (``POST /v1/events`` and the vendor paths) is answered
+    before any of its per-request machinery (``heron.app.routers.capture`` and ``compat``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if capture.is_capture(scope):
             await capture.answer(self.state, scope, receive, send)
+            return
+        wire = compat.route_for(scope)
+        if wire is not None and scope["method"] != "OPTIONS":
+            await compat.answer(wire, self.state, scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -81,7 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(query.router)
     app.include_router(groups.router)
-    app.include_router(compat.router)
     for router in (
         account.router,
         projects.router,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import sys
 import uuid as uuid_mod
 import zlib
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+if sys.version_info >= (3, 14):
+    from compression.zstd import ZstdDecompressor, ZstdError
+else:
+    from backports.zstd import ZstdDecompressor, ZstdError
 
 from heron.config import Settings
 from heron.events import CanonicalEvent
@@ -87,6 +93,8 @@ def decode_body(raw: bytes, content_encoding: str | None, limits: Limits) -> Any
         raw = _gunzip(raw, limits.max_decompressed_bytes)
     elif encoding == "deflate":
         raw = _inflate(raw, limits.max_decompressed_bytes)
+    elif encoding == "zstd":
+        raw = _unzstd(raw, limits.max_decompressed_bytes)
     elif encoding not in ("", "identity"):
         raise BodyError(400, "unsupported_encoding", f"unsupported Content-Encoding {encoding!r}")
     if not raw.strip():
@@ -109,6 +117,21 @@ def _inflate(raw: bytes, limit: int) -> bytes:
         return _bounded(zlib.decompressobj(), raw, limit)
     except zlib.error:
         raise BodyError(400, "invalid_deflate", "body is not valid deflate data") from None
+
+
+def _unzstd(raw: bytes, limit: int) -> bytes:
+    decompressor = ZstdDecompressor()
+    try:
+        out = decompressor.decompress(raw, limit + 1)
+    except ZstdError:
+        raise BodyError(400, "invalid_zstd", "body is not valid zstd data") from None
+    if len(out) > limit:
+        raise BodyError(
+            413, "body_too_large", f"decompressed body exceeds the limit of {limit} bytes"
+        )
+    if not decompressor.eof:
+        raise BodyError(400, "invalid_zstd", "body is not valid zstd data (truncated)")
+    return out
 
 
 def _bounded(decompressor: Any, raw: bytes, limit: int) -> bytes:

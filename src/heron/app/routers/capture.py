@@ -28,21 +28,6 @@ CAPTURE_PATH = "/v1/events"
 log = logging.getLogger(__name__)
 
 
-async def read_body(request: Request, limits: Limits) -> bytes:
-    """The raw body, refusing (413) as soon as it passes the size limit."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
-        raise _too_large(limits)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limits.max_body_bytes:
-            raise _too_large(limits)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _too_large(limits: Limits) -> ApiError:
     return ApiError(
         413, "body_too_large", f"request body exceeds the limit of {limits.max_body_bytes} bytes"
@@ -58,7 +43,7 @@ def _bearer(header: str) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-class _Disconnected(Exception):
+class Disconnected(Exception):
     """The client went away before its body arrived: nothing to answer."""
 
 
@@ -81,7 +66,7 @@ async def answer(state: State, scope: Scope, receive: Receive, send: Send) -> No
     extra: dict[str, str] = {}
     try:
         status, body = 200, await capture(state.runtime, headers, receive)
-    except _Disconnected:
+    except Disconnected:
         return
     except ApiError as exc:
         status, body = exc.status, error_body(exc.code, exc.message, exc.details)
@@ -89,10 +74,17 @@ async def answer(state: State, scope: Scope, receive: Receive, send: Send) -> No
     except Exception:
         log.exception("capture failed")
         status, body = 500, error_body("internal_error", "an unexpected error occurred")
+    await send_json(send, status, body, headers.get(b"origin"), extra)
+
+
+async def send_json(
+    send: Send, status: int, body: bytes, origin: bytes | None, extra: dict[str, str]
+) -> None:
+    """Write a JSON answer carrying the ingest paths' CORS headers (``heron.app.cors``)."""
     response_headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (b"access-control-allow-origin", headers.get(b"origin") or b"*"),
+        (b"access-control-allow-origin", origin or b"*"),
         (b"vary", b"Origin"),
         *((name.lower().encode(), value.encode()) for name, value in extra.items()),
     ]
@@ -100,7 +92,8 @@ async def answer(state: State, scope: Scope, receive: Receive, send: Send) -> No
     await send({"type": "http.response.body", "body": body})
 
 
-async def _body(receive: Receive, declared: bytes | None, limits: Limits) -> bytes:
+async def read_body(receive: Receive, declared: bytes | None, limits: Limits) -> bytes:
+    """The raw body from ``receive``, refusing (413) as soon as it passes the size limit."""
     if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
         raise _too_large(limits)
     chunks: list[bytes] = []
@@ -108,7 +101,7 @@ async def _body(receive: Receive, declared: bytes | None, limits: Limits) -> byt
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise _Disconnected
+            raise Disconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limits.max_body_bytes:
@@ -121,7 +114,7 @@ async def _body(receive: Receive, declared: bytes | None, limits: Limits) -> byt
 async def capture(runtime: Runtime, headers: dict[bytes, bytes], receive: Receive) -> bytes:
     """Validate, store durably and answer one capture request (the 200 body)."""
     limits = runtime.limits
-    raw = await _body(receive, headers.get(b"content-length"), limits)
+    raw = await read_body(receive, headers.get(b"content-length"), limits)
     encoding = headers.get(b"content-encoding")
     try:
         body = decode_body(raw, encoding.decode("latin-1") if encoding else None, limits)

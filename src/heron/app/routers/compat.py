@@ -1,78 +1,109 @@
-"""Vendor-compatible ingestion: one route for each path a registered wire adapter serves.
+"""Vendor-compatible ingestion: every path a registered wire adapter serves.
 
-Every route shares the native endpoint's body limits, write-key resolution, rate limiting
+Every path shares the native endpoint's body limits, write-key resolution, rate limiting
 and :class:`~heron.ingest.service.IngestService`; only decoding and the shape of the
-answer belong to the adapter (``heron.ingest.adapters``).
+answer belong to the adapter (``heron.ingest.adapters``). Like ``POST /v1/events`` these
+paths are the server's hottest, so the app (``heron.app.factory.HeronApp``) hands them to
+:func:`answer` in plain ASGI, before FastAPI's routing and middleware.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.datastructures import State
+from starlette.types import Receive, Scope, Send
 
-from heron.app.errors import ApiError
-from heron.app.routers.capture import read_body
+from heron.app.errors import ApiError, error_body
+from heron.app.routers.capture import Disconnected, read_body, send_json
 from heron.app.runtime import Runtime
 from heron.ingest.adapters import ADAPTERS, Accepted, Adapter, Outcome, Refused, WireRequest
 from heron.ingest.adapters.base import to_events
 from heron.ingest.parse import BodyError, now_us
 from heron.store.base import StoreUnavailable
 
-
-def build_router(adapters: Mapping[str, Adapter]) -> APIRouter:
-    """Routes for every path of every adapter (a path belongs to exactly one adapter)."""
-    router = APIRouter()
-    for adapter in adapters.values():
-        for route in adapter.routes:
-            router.add_api_route(
-                route.path,
-                _endpoint(adapter),
-                methods=list(route.methods),
-                include_in_schema=False,
-                name=f"{adapter.name}:{route.path}",
-            )
-    return router
+log = logging.getLogger(__name__)
 
 
-def _endpoint(adapter: Adapter) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        return await handle(adapter, request)
+def wire_routes(adapters: Mapping[str, Adapter]) -> dict[str, tuple[Adapter, frozenset[str]]]:
+    """Every path of every adapter, with its adapter and methods (a path has one adapter)."""
+    return {
+        route.path: (adapter, frozenset(route.methods))
+        for adapter in adapters.values()
+        for route in adapter.routes
+    }
 
-    return endpoint
+
+WIRE_ROUTES = wire_routes(ADAPTERS)
 
 
-async def handle(adapter: Adapter, request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
+def route_for(scope: Scope) -> tuple[Adapter, frozenset[str]] | None:
+    """The adapter serving an ASGI request's path, also with its trailing slash toggled."""
+    if scope["type"] != "http":
+        return None
+    path: str = scope["path"]
+    found = WIRE_ROUTES.get(path)
+    if found is None and len(path) > 1:
+        found = WIRE_ROUTES.get(path[:-1] if path.endswith("/") else f"{path}/")
+    return found
+
+
+async def answer(
+    route: tuple[Adapter, frozenset[str]], state: State, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Answer one request to an adapter's path (preflights stay with ``heron.app.cors``)."""
+    adapter, methods = route
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    origin = headers.get("origin")
+    if scope["method"] not in methods:
+        body = error_body("method_not_allowed", f"{scope['method']} is not allowed here")
+        allow = {"Allow": ", ".join(sorted(methods))}
+        await send_json(send, 405, body, origin.encode("latin-1") if origin else None, allow)
+        return
+    try:
+        status, body, extra = await handle(adapter, state.runtime, scope, headers, receive)
+    except Disconnected:
+        return
+    except Exception:
+        log.exception("%s ingest failed", adapter.name)
+        status, extra = 500, {}
+        body = error_body("internal_error", "an unexpected error occurred")
+    await send_json(send, status, body, origin.encode("latin-1") if origin else None, extra)
+
+
+async def handle(
+    adapter: Adapter, runtime: Runtime, scope: Scope, headers: dict[str, str], receive: Receive
+) -> tuple[int, bytes, dict[str, str]]:
+    """Status, JSON body and extra headers of the adapter's answer to one request."""
     received_us = now_us()
     refused: Refused | None = None
     try:
-        body = await read_body(request, runtime.limits)
+        declared = headers.get("content-length")
+        body = await read_body(receive, declared.encode() if declared else None, runtime.limits)
     except ApiError as exc:
         body, refused = b"", Refused(exc.status, exc.code, exc.message)
+    query = scope["query_string"].decode("latin-1")
     wire = WireRequest(
-        method=request.method,
-        path=request.url.path,
+        method=scope["method"],
+        path=scope["path"],
         body=body,
-        headers=dict(request.headers),
-        query=dict(request.query_params),
+        headers=headers,
+        query=dict(parse_qsl(query, keep_blank_values=True)) if query else {},
         received_us=received_us,
         limits=runtime.limits,
     )
     outcome = refused or await process(adapter, wire, runtime)
     reply = adapter.respond(outcome, wire)
-    headers = None
+    extra: dict[str, str] = {}
     if isinstance(outcome, Refused) and outcome.retry_after is not None:
-        headers = {"Retry-After": str(outcome.retry_after)}
-    return Response(
-        orjson.dumps(reply.body),
-        status_code=reply.status,
-        media_type="application/json",
-        headers=headers,
-    )
+        extra["Retry-After"] = str(outcome.retry_after)
+    return reply.status, orjson.dumps(reply.body), extra
 
 
 async def process(adapter: Adapter, wire: WireRequest, runtime: Runtime) -> Outcome:
@@ -100,6 +131,3 @@ async def process(adapter: Adapter, wire: WireRequest, runtime: Runtime) -> Outc
         message = f"events were not stored: {exc}"
         return Refused(503, "store_unavailable", message, retry_after=1, batch=batch)
     return Accepted(batch, accepted, errors)
-
-
-router = build_router(ADAPTERS)

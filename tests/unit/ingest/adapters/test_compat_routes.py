@@ -199,3 +199,31 @@ def test_each_project_gets_its_own_events(app):
 def test_malformed_bodies_get_a_vendor_400_never_a_500(app, path, body, headers):
     response = app.client.post(path, content=body, headers=headers)
     assert response.status_code == 400, response.text
+
+
+def test_a_path_without_its_trailing_slash_reaches_the_same_adapter(app):
+    ids = ["slashless-1"]
+    response = app.client.post(
+        "/capture",
+        json={
+            "api_key": app.write_key,
+            "batch": [{"event": "e", "distinct_id": ids[0], "uuid": _uuid(ids[0])}],
+        },
+    )
+    assert SUCCESS["posthog"](response, 1)
+    assert stored(app, ids) == 1
+
+
+def test_batch_with_and_without_slash_are_different_vendors(app):
+    assert SUCCESS["posthog"](posthog(app, app.write_key, ["slash-ph"], False), 1)
+    events = [{"event_type": "e", "user_id": "slash-amp", "insert_id": "slash-amp"}]
+    response = app.client.post("/batch", json={"api_key": app.write_key, "events": events})
+    assert SUCCESS["amplitude"](response, 1)
+
+
+def test_a_method_the_path_does_not_serve_is_405_naming_the_allowed_ones(app):
+    response = app.client.put("/v1/track", json={})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.json()["error"]["code"] == "method_not_allowed"

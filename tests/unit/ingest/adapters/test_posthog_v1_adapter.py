@@ -113,7 +113,7 @@ def test_an_invalid_field_is_dropped_with_its_name():
     ("refused", "status"),
     [
         (Refused(401, "invalid_write_key", "missing or unknown write key"), 401),
-        (Refused(400, "unsupported_encoding", "unsupported Content-Encoding 'zstd'"), 415),
+        (Refused(400, "unsupported_encoding", "unsupported Content-Encoding 'br'"), 415),
         (Refused(429, "rate_limited", "too many events", retry_after=2), 429),
         (Refused(503, "store_unavailable", "events were not stored"), 503),
     ],
