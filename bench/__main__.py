@@ -13,6 +13,7 @@ import sys
 SUITES: dict[str, str] = {
     "compat": "bench.compat",
     "dashboard": "bench.dashboard",
+    "executive": "bench.executive",
     "ingest": "bench.ingest",
     "queries": "bench.queries",
 }

@@ -228,7 +228,7 @@ def progress(label: str, *loads: dict[str, Any]) -> None:
 def browser_loads(site: Site, runs: int) -> dict[str, Any]:
     """Navigation start → ``chartsReady`` in Chromium, signed in by cookie: a warm-up load
     (assets into the browser cache), then ``runs`` cold, ``runs`` cached, and ``runs``
-    cached in the print view (``?print=1``: charts drawn without their entrance animation)."""
+    cached in the print view (``?print=1``: the flowing export layout, with data tables)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -364,14 +364,5 @@ def main(argv: list[str]) -> int:
         **measured,
     }
     tables = report.render(run, " ".join(["python -m bench dashboard", *argv]))
-    for table in tables:
-        harness.print_table(table)
-    saved = harness.save_results("dashboard", {"machine": harness.machine(), **run})
-    print(f"results: {saved.relative_to(harness.REPO_ROOT)}")
-    if args.write_docs:
-        body = "\n\n".join(harness.to_markdown(t) for t in tables)
-        document = harness.DOCS_FILE.read_text() if harness.DOCS_FILE.exists() else ""
-        section = report.merged_section(document, label, body)
-        path = harness.write_docs_section(report.SECTION, section)
-        print(f"docs: {path.relative_to(harness.REPO_ROOT)}")
+    report.publish(report.SECTION, run, tables, args.write_docs)
     return 0

@@ -34,7 +34,12 @@ def run_table(run: dict[str, Any], command: str) -> harness.Table:
         f"DuckDB, {run['store']}; `heron serve` healthy after {run['startup_seconds']:,.1f} s",
     )
     table.add("server peak RSS", harness.fmt_bytes(run.get("rss")))
-    table.add("runs", f"median of N = {run['runs']} loads of each kind")
+    return closed(table, run["runs"], command)
+
+
+def closed(table: harness.Table, runs: int, command: str) -> harness.Table:
+    """A run table's last rows (runs, command, time) and its note on a shared machine."""
+    table.add("runs", f"median of N = {runs} loads of each kind")
     table.add("command", f"`{command}`")
     table.add("run at", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     table.notes = [
@@ -94,8 +99,9 @@ def render_table(run: dict[str, Any]) -> harness.Table:
         "browser: headless Chromium signed in by cookie; whole dashboard = `performance.now()` "
         "when `chartsReady` turns true (navigation start → every widget drawn), last widget "
         "answer = the latest `responseEnd` of the widget-data requests; assets cached by a "
-        "warm-up load. A chart reports itself drawn on ECharts' `finished`, after its 1 s "
-        "entrance animation; the print view (`?print=1`) draws without animation",
+        "warm-up load. A chart reports itself drawn on ECharts' `finished`; a page's first "
+        "drawing is not animated (later updates are), so the print view (`?print=1`) differs "
+        "only by its layout and data tables",
         "cold: one event ingested just before (the project's data version changes, so every "
         "cached result misses; DuckDB's buffers stay warm); first load: the first after "
         "`heron serve` started",
@@ -133,10 +139,25 @@ def render(run: dict[str, Any], command: str) -> list[harness.Table]:
     return [run_table(run, command), render_table(run), rates_table(run)]
 
 
-def merged_section(document: str, label: str, body: str) -> str:
-    """The dashboard section's new body: its ``dashboard-<size>`` sub-section replaced
+def merged_section(document: str, label: str, body: str, section: str = SECTION) -> str:
+    """A suite section's new body: its ``<section>-<size>`` sub-section replaced
     (appended when absent), the other sizes' kept."""
-    start, end = harness.section_markers(SECTION)
+    start, end = harness.section_markers(section)
     _, found, rest = document.partition(start)
     current = rest.partition(end)[0].strip() if found else ""
-    return harness.replace_section(current, f"{SECTION}-{label}", body)
+    return harness.replace_section(current, f"{section}-{label}", body)
+
+
+def publish(suite: str, run: dict[str, Any], tables: list[harness.Table], write_docs: bool) -> None:
+    """Print the tables, save the raw run, and with ``write_docs`` rewrite the suite's
+    sub-section of the run's size in ``docs/benchmarks.md``."""
+    for table in tables:
+        harness.print_table(table)
+    saved = harness.save_results(suite, {"machine": harness.machine(), **run})
+    print(f"results: {saved.relative_to(harness.REPO_ROOT)}")
+    if write_docs:
+        body = "\n\n".join(harness.to_markdown(t) for t in tables)
+        document = harness.DOCS_FILE.read_text() if harness.DOCS_FILE.exists() else ""
+        label = q.size_label(run["events"])
+        path = harness.write_docs_section(suite, merged_section(document, label, body, suite))
+        print(f"docs: {path.relative_to(harness.REPO_ROOT)}")

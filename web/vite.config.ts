@@ -13,5 +13,18 @@ export default defineConfig({
     assetsDir: "assets",
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
+    // Pages are split by their dynamic imports (main.tsx); the large libraries get chunks of
+    // their own names, loaded only by the pages and widgets that use them.
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: "echarts", test: /node_modules[\\/](echarts|zrender|tslib)[\\/]/ },
+            { name: "gridstack", test: /node_modules[\\/]gridstack[\\/]/ },
+            { name: "codemirror", test: /node_modules[\\/](@codemirror|@lezer|crelt|style-mod|w3c-keyname)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
 });

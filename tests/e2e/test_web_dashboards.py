@@ -264,3 +264,57 @@ def test_phone_width_shows_one_column(browser: Browser, heron_app: HeronApp):
         shot(page, "dashboard-phone")
     finally:
         context.close()
+
+
+def test_phone_width_edit_mode_reorders_and_removes_widgets(browser: Browser, heron_app: HeronApp):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        sign_in(page, heron_app.url, *OWNER)
+        status, made = session_request(
+            page,
+            "POST",
+            f"/api/projects/{heron_app.project_id}/dashboards",
+            {"template": "overview", "name": "Edited on a phone"},
+        )
+        assert status == 201, made
+        titles = {w["id"]: w["title"] for w in made["widgets"]}
+        order = [item["id"] for item in made["layouts"]["mobile"]]
+        first, second, last = order[0], order[1], order[-1]
+        page.goto(f"{heron_app.url}/projects/{heron_app.project_id}/dashboards/{made['id']}")
+        wait_ready(page)
+        page.get_by_role("button", name="Edit", exact=True).click()
+        expect(page.locator("[data-layout='phone']")).to_be_visible()
+        expect(page.locator(".grid-stack")).to_have_count(0)
+        expect(page.get_by_role("button", name=f"Move {titles[first]} up")).to_be_disabled()
+        expect(page.get_by_role("button", name=f"Move {titles[last]} down")).to_be_disabled()
+
+        page.get_by_role("button", name=f"Move {titles[second]} up").click()
+        shown = page.locator(".flow-item [data-widget-id]")
+        expect(shown.first).to_have_attribute("data-widget-id", second)
+        expect(shown.nth(1)).to_have_attribute("data-widget-id", first)
+        page.get_by_role("button", name=f"Delete {titles[last]}").click()
+        expect(shown).to_have_count(len(order) - 1)
+        page.get_by_role("button", name="Undo").click()
+        expect(shown).to_have_count(len(order))
+        page.get_by_role("button", name=f"Delete {titles[last]}").click()
+        shot(page, "dashboard-phone-editing")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status").filter(has_text="Dashboard saved.")).to_be_visible()
+
+        status, saved = session_request(
+            page, "GET", f"/api/projects/{heron_app.project_id}/dashboards/{made['id']}"
+        )
+        assert status == 200, saved
+        saved_order = [item["id"] for item in saved["layouts"]["mobile"]]
+        assert saved_order == [second, first, *order[2:-1]]
+        # Both kept their desktop sizes, trading only their grid cells.
+        before = {w["id"]: w["position"] for w in made["widgets"]}
+        after = {w["id"]: w["position"] for w in saved["widgets"]}
+        assert (after[second]["w"], after[second]["h"]) == (
+            before[second]["w"],
+            before[second]["h"],
+        )
+        assert (after[first]["x"], after[first]["y"]) == (before[second]["x"], before[second]["y"])
+    finally:
+        context.close()

@@ -109,15 +109,49 @@ def test_the_explorer_builds_saves_and_adds_an_insight(page: Page, heron_app: He
     expect(page.get_by_role("status").filter(has_text="Added to")).to_be_visible()
 
 
-def test_sql_editor_shows_rows_and_errors(page: Page, heron_app: HeronApp):
+def test_sql_editor_highlights_completes_and_runs_from_the_keyboard(
+    page: Page, heron_app: HeronApp
+):
     sign_in(page, heron_app.url, *OWNER)
     page.goto(f"{heron_app.url}/projects/{heron_app.project_id}/sql")
+    editor = page.get_by_test_id("sql-editor")
+    expect(editor).to_have_attribute("aria-labelledby", "sql-label")
+    expect(editor).to_have_attribute("contenteditable", "true")
+    # Highlighted: the example's keywords are styled tokens, not plain text.
+    keyword = editor.locator("span", has_text=re.compile(r"^select$"))
+    expect(keyword.first).to_be_visible()
+    assert keyword.first.evaluate("el => getComputedStyle(el).color") != editor.evaluate(
+        "el => getComputedStyle(el).color"
+    )
     page.get_by_role("button", name="Run").click()
     expect(page.get_by_role("table")).to_contain_text("pageview")
     shot(page, "sql")
-    page.get_by_label(re.compile("Query over the views")).fill("select nope from nowhere")
-    page.get_by_role("button", name="Run").click()
+
+    # The views' columns complete, once the page has read them from the server.
+    expect(page.locator(".sql-editor")).to_have_attribute("data-completion", "columns")
+    editor.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("select events.pathn")
+    option = page.locator(".cm-tooltip-autocomplete [role=option]", has_text="pathname")
+    expect(option).to_be_visible()
+    # CodeMirror ignores keys for 75 ms after a completion list opens (its interactionDelay,
+    # so that a fast Enter still starts a new line): wait past that before accepting.
+    page.wait_for_timeout(150)
+    page.keyboard.press("Enter")
+    page.keyboard.type(" from events limit 3")
+    expect(editor).to_have_text("select events.pathname from events limit 3")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^3 rows"))
+    shot(page, "sql-completed")
+
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("select nope from nowhere")
+    page.keyboard.press("Control+Enter")
     expect(page.get_by_role("alert")).to_be_visible()
+    # Tab leaves the editor for the next control: the keyboard is never trapped.
+    editor.focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Run")).to_be_focused()
     assert_labelled(page)
 
 

@@ -109,6 +109,7 @@ def test_sixty_heavy_requests_per_minute(app: LiveApp) -> None:
     [
         {"kind": "RevenueQuery", "metrics": ["mrr"], "date_from": "-90d"},
         {"kind": "MetricQuery", "metric": "mrr", "date_from": "-90d"},
+        {"kind": "MetricQuery", "metric": "simple_ltv", "date_from": "-90d"},
     ],
 )
 def test_the_query_endpoint_keeps_revenue_to_finance(app: LiveApp, spec: dict[str, Any]) -> None:

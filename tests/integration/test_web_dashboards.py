@@ -231,7 +231,13 @@ def test_catalogues(web: Web) -> None:
     types = web.client.get("/api/widget-types").json()
     assert len(types) >= 12 and {"metric", "heatmap", "sankey", "geo"} <= {t["type"] for t in types}
     templates = web.client.get("/api/dashboard-templates").json()
-    assert [t["id"] for t in templates] == ["overview", "acquisition", "engagement", "conversion"]
+    assert [t["id"] for t in templates][:4] == [
+        "overview",
+        "acquisition",
+        "engagement",
+        "conversion",
+    ]
+    assert {"executive", "financial", "coach-insights", "projects"} <= {t["id"] for t in templates}
 
 
 def test_heatmap_template_widget_runs(web: Web) -> None:

@@ -175,3 +175,19 @@ def test_theme_tokens(web: Web) -> None:
     ).json()["url"]
     public = web.client.get(f"/api/public/dashboards/{token.removeprefix('/public/')}").json()
     assert public["theme"] == theme
+
+
+def test_a_public_link_does_not_serve_revenue_widgets(web: Web) -> None:
+    revenue = widget({"kind": "MetricQuery", "metric": "mrr", "date_from": "-90d"})
+    ltv = widget({"kind": "MetricQuery", "metric": "simple_ltv", "date_from": "-90d"})
+    mine = board(web, name="Money", widgets=[widget(), revenue, ltv])
+    share = web.as_owner("POST", web.api(f"/dashboards/{mine['id']}/shares"), json={"public": True})
+    token = share.json()["url"].removeprefix("/public/")
+    web.client.cookies.clear()
+    plain, *money = (w["id"] for w in mine["widgets"])
+    base = f"/api/public/dashboards/{token}/widgets"
+    assert web.client.get(f"{base}/{plain}/data").status_code == 200
+    for wid in money:
+        refused = web.client.get(f"{base}/{wid}/data")
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "revenue_not_public"

@@ -1,19 +1,40 @@
-// Entry point: the routes of the app (docs/web.md) over the session.
-import { render } from "preact";
+// Entry point: the routes of the app (docs/web.md) over the session. Each page is its own
+// chunk, loaded when first shown; the current page's chunk and, on a dashboard, its data
+// are requested at start-up, alongside the session.
+import { render, type JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import { setUnauthorizedHandler } from "./api";
 import { Shell } from "./components/Shell";
-import { DashboardPage } from "./pages/dashboard/DashboardPage";
-import { Dashboards } from "./pages/Dashboards";
-import { Explorer } from "./pages/insights/Explorer";
-import { InsightsList } from "./pages/insights/InsightsList";
+import { lazy } from "./lib/lazy";
+import { startDashboard } from "./pages/dashboard/early";
 import { Login } from "./pages/Login";
-import { PublicPage } from "./pages/PublicPage";
-import { ApiKeys, Settings } from "./pages/Settings";
-import { Sql } from "./pages/Sql";
 import { interceptLinks, match, navigate, useLocation } from "./router";
 import { loadSession, useSession } from "./session";
 import "./styles.css";
+
+const loading = () => <p class="page muted">Loading…</p>;
+const Dashboards = lazy(() => import("./pages/Dashboards").then((m) => m.Dashboards), loading);
+const DashboardPage = lazy(() => import("./pages/dashboard/DashboardPage").then((m) => m.DashboardPage), loading);
+const Explorer = lazy(() => import("./pages/insights/Explorer").then((m) => m.Explorer), loading);
+const InsightsList = lazy(() => import("./pages/insights/InsightsList").then((m) => m.InsightsList), loading);
+const PublicPage = lazy(() => import("./pages/PublicPage").then((m) => m.PublicPage), loading);
+const Settings = lazy(() => import("./pages/Settings").then((m) => m.Settings), loading);
+const ApiKeys = lazy(() => import("./pages/Settings").then((m) => m.ApiKeys), loading);
+const Sql = lazy(() => import("./pages/Sql").then((m) => m.Sql), loading);
+
+type Route = [pattern: string, section: string, page: { preload(): Promise<unknown> } | null, view: (p: Record<string, string>, query: URLSearchParams) => JSX.Element];
+
+const ROUTES: Route[] = [
+  ["/projects/:pid", "dashboards", null, (p) => <Redirect to={`/projects/${p.pid}/dashboards`} />],
+  ["/projects/:pid/dashboards", "dashboards", Dashboards, (p) => <Dashboards projectId={p.pid} />],
+  ["/projects/:pid/dashboards/:did", "dashboard", DashboardPage, (p) => <DashboardPage key={p.did} projectId={p.pid} dashboardId={p.did} />],
+  ["/projects/:pid/insights", "insights", InsightsList, (p) => <InsightsList projectId={p.pid} />],
+  ["/projects/:pid/insights/new", "insights", Explorer, (p, q) => <Explorer key={`new-${q.get("kind")}`} projectId={p.pid} initialKind={q.get("kind")} initialQuery={q.get("query")} />],
+  ["/projects/:pid/insights/:iid", "insights", Explorer, (p) => <Explorer key={p.iid} projectId={p.pid} insightId={p.iid} />],
+  ["/projects/:pid/sql", "sql", Sql, (p, q) => <Sql projectId={p.pid} initial={q.get("sql")} />],
+  ["/projects/:pid/settings", "settings", Settings, (p) => <Settings projectId={p.pid} />],
+  ["/projects/:pid/api-keys", "api-keys", ApiKeys, (p) => <ApiKeys projectId={p.pid} />],
+];
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, true), [to]);
@@ -30,28 +51,31 @@ function NotFound() {
 }
 
 function ProjectRoutes({ path, query }: { path: string; query: URLSearchParams }) {
-  const routes: [string, string, (p: Record<string, string>) => preact.JSX.Element][] = [
-    ["/projects/:pid", "dashboards", (p) => <Redirect to={`/projects/${p.pid}/dashboards`} />],
-    ["/projects/:pid/dashboards", "dashboards", (p) => <Dashboards projectId={p.pid} />],
-    ["/projects/:pid/dashboards/:did", "dashboard", (p) => <DashboardPage key={p.did} projectId={p.pid} dashboardId={p.did} />],
-    ["/projects/:pid/insights", "insights", (p) => <InsightsList projectId={p.pid} />],
-    ["/projects/:pid/insights/new", "insights", (p) => <Explorer key={`new-${query.get("kind")}`} projectId={p.pid} initialKind={query.get("kind")} initialQuery={query.get("query")} />],
-    ["/projects/:pid/insights/:iid", "insights", (p) => <Explorer key={p.iid} projectId={p.pid} insightId={p.iid} />],
-    ["/projects/:pid/sql", "sql", (p) => <Sql projectId={p.pid} initial={query.get("sql")} />],
-    ["/projects/:pid/settings", "settings", (p) => <Settings projectId={p.pid} />],
-    ["/projects/:pid/api-keys", "api-keys", (p) => <ApiKeys projectId={p.pid} />],
-  ];
-  for (const [pattern, section, view] of routes) {
+  for (const [pattern, section, , view] of ROUTES) {
     const params = match(pattern, path);
     if (!params) continue;
-    if (query.get("print") === "1") return view(params);
+    if (query.get("print") === "1") return view(params, query);
     return (
       <Shell projectId={params.pid} section={section}>
-        {view(params)}
+        {view(params, query)}
       </Shell>
     );
   }
   return <NotFound />;
+}
+
+/** Start-up: the current page's code and, on a dashboard, its data, all at once. */
+function startPage(path: string): void {
+  const shared = match("/public/:token", path);
+  if (shared) {
+    PublicPage.preload();
+    startDashboard(`/api/public/dashboards/${encodeURIComponent(shared.token)}`, new URLSearchParams(location.search));
+    return;
+  }
+  const route = ROUTES.find(([pattern]) => match(pattern, path));
+  route?.[2]?.preload();
+  const dashboard = match("/projects/:pid/dashboards/:did", path);
+  if (dashboard) startDashboard(`/api/projects/${dashboard.pid}/dashboards/${dashboard.did}`, new URLSearchParams(location.search));
 }
 
 function App() {
@@ -90,4 +114,5 @@ setUnauthorizedHandler(() => {
   }
 });
 if (!location.pathname.startsWith("/public/")) loadSession();
+startPage(location.pathname);
 render(<App />, root);

@@ -33,7 +33,8 @@ class Action(StrEnum):
     RUN_SQL = "run_sql"
     """Run ``SQLQuery``."""
     READ_REVENUE = "read_revenue"
-    """Run ad-hoc revenue queries (``RevenueQuery``, revenue metrics of ``MetricQuery``)."""
+    """Read revenue: queries reading the subscription ledger (``RevenueQuery``, such metrics
+    of ``MetricQuery``), ad hoc or as dashboard widgets (``heron.metrics.builtins.reads_ledger``)."""
     EDIT = "edit"
     """Create, change, share and delete insights and dashboards."""
     ADMIN = "admin"

@@ -4,7 +4,8 @@ The filter bar's date range replaces the query's; its property filters are added
 query's own (both must hold); ``compare`` turns on the previous-period comparison for
 kinds that have one. A part the query kind does not take (no such field, or a kind such
 as ``SQLQuery`` that refuses it) is left out, so a filter never makes a valid stored
-query invalid.
+query invalid; revenue (read from the subscription log, which has no event properties)
+takes no property filters.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from heron.dashboards.spec import DashboardFilters
+from heron.metrics.builtins import BUILTINS
 from heron.query.registry import KINDS, SpecError, parse_spec
 
 
@@ -26,7 +28,7 @@ def apply_filters(
     parts: list[dict[str, Any]] = []
     dates = {"date_from": filters.date_from, "date_to": filters.date_to}
     parts.append({k: v for k, v in dates.items() if v is not None and k in fields})
-    if filters.properties and "filters" in fields:
+    if filters.properties and "filters" in fields and not reads_revenue(query):
         added = [f.model_dump(mode="json") for f in filters.properties]
         parts.append({"filters": [*query.get("filters", []), *added]})
     if (filters.compare or compare_always) and "compare" in fields:
@@ -44,3 +46,11 @@ def accepted(spec: dict[str, Any]) -> bool:
     except SpecError:
         return False
     return True
+
+
+def reads_revenue(query: dict[str, Any]) -> bool:
+    """A ``RevenueQuery``, or a ``MetricQuery`` of a revenue metric."""
+    builtin = BUILTINS.get(str(query.get("metric"))) if query.get("kind") == "MetricQuery" else None
+    return query.get("kind") == "RevenueQuery" or (
+        builtin is not None and builtin.revenue is not None
+    )

@@ -8,73 +8,17 @@ Event names follow Heron's conventions: ``pageview``, ``signup``, ``purchase``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from heron.dashboards.widget_types import WIDGET_TYPES, default_aggregate
+from heron.dashboards.business_templates import BUSINESS_TEMPLATES
+from heron.dashboards.template_model import Template, by, widget
 
-LAST_30_DAYS: dict[str, Any] = {
-    "date_from": "-30d",
-    "date_to": None,
-    "properties": [],
-    "compare": False,
-}
 SESSIONS_SQL = (
     "SELECT day, sessions FROM (SELECT CAST(timestamp AS DATE) AS day, "
     "COUNT(DISTINCT session_id) AS sessions FROM events "
     "WHERE session_id IS NOT NULL AND session_id <> '' "
     "GROUP BY 1 ORDER BY 1 DESC LIMIT 30) AS recent ORDER BY day"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    id: str
-    name: str
-    description: str
-    widgets: tuple[dict[str, Any], ...]
-
-    def dashboard(self) -> dict[str, Any]:
-        """The dashboard body this template creates."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "filters": dict(LAST_30_DAYS),
-            "widgets": [dict(w) for w in self.widgets],
-        }
-
-    def listing(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "dashboard": self.dashboard(),
-        }
-
-
-def widget(
-    wid: str,
-    type_: str,
-    title: str,
-    query: dict[str, Any] | None,
-    at: tuple[int, int, int, int],
-    **options: Any,
-) -> dict[str, Any]:
-    x, y, w, h = at
-    if type_ == "metric":
-        options.setdefault("aggregate", default_aggregate(query))
-    return {
-        "id": wid,
-        "type": type_,
-        "title": title,
-        "query": query,
-        "options": WIDGET_TYPES[type_]
-        .options_model.model_validate(options)
-        .model_dump(mode="json"),
-        "position": {"x": x, "y": y, "w": w, "h": h},
-        "refresh_seconds": None,
-        "click": {"action": WIDGET_TYPES[type_].clicks[0]},
-    }
 
 
 def trends(event: str | None, math: str = "total", **extra: Any) -> dict[str, Any]:
@@ -86,10 +30,6 @@ def trends(event: str | None, math: str = "total", **extra: Any) -> dict[str, An
         "date_from": "-30d",
         **extra,
     }
-
-
-def by(prop: str, limit: int = 10) -> dict[str, Any]:
-    return {"property": prop, "type": "event", "limit": limit}
 
 
 OVERVIEW = Template(
@@ -236,5 +176,7 @@ CONVERSION = Template(
     ),
 )
 
-TEMPLATES: dict[str, Template] = {t.id: t for t in (OVERVIEW, ACQUISITION, ENGAGEMENT, CONVERSION)}
+TEMPLATES: dict[str, Template] = {
+    t.id: t for t in (OVERVIEW, ACQUISITION, ENGAGEMENT, CONVERSION, *BUSINESS_TEMPLATES)
+}
 DEFAULT_TEMPLATE = "overview"

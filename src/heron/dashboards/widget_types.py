@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from heron.dashboards.spec import ClickAction
 
-TREND_KINDS = ("TrendsQuery",)
+METRIC_KINDS = ("MetricQuery", "RevenueQuery")
+"""The metrics layer's kinds (:mod:`heron.metrics`): series by interval, like a trend."""
+TREND_KINDS = ("TrendsQuery", *METRIC_KINDS)
 TABLE_KINDS = (
     "TrendsQuery",
     "FunnelsQuery",
@@ -23,6 +25,7 @@ TABLE_KINDS = (
     "PathsQuery",
     "HeatmapQuery",
     "SQLQuery",
+    *METRIC_KINDS,
 )
 ColorScale = Literal["blue", "green", "purple", "orange", "diverging"]
 NumberFormat = Literal["number", "percent", "currency", "duration"]
@@ -173,7 +176,7 @@ WIDGET_TYPES: dict[str, WidgetType] = {
             (6, 4),
             LineOptions,
             ("filter", "drill", "link"),
-            ("TrendsQuery", "LifecycleQuery", "SQLQuery"),
+            ("TrendsQuery", "LifecycleQuery", "SQLQuery", *METRIC_KINDS),
         ),
         _type(
             "bar",
@@ -182,7 +185,7 @@ WIDGET_TYPES: dict[str, WidgetType] = {
             (6, 4),
             BarOptions,
             ("filter", "drill", "link"),
-            ("TrendsQuery", "StickinessQuery", "LifecycleQuery", "SQLQuery"),
+            ("TrendsQuery", "StickinessQuery", "LifecycleQuery", "SQLQuery", *METRIC_KINDS),
         ),
         _type(
             "area",
@@ -191,7 +194,7 @@ WIDGET_TYPES: dict[str, WidgetType] = {
             (6, 4),
             AreaOptions,
             ("filter", "drill", "link"),
-            ("TrendsQuery", "LifecycleQuery"),
+            ("TrendsQuery", "LifecycleQuery", *METRIC_KINDS),
         ),
         _type(
             "pie",
@@ -200,7 +203,7 @@ WIDGET_TYPES: dict[str, WidgetType] = {
             (4, 4),
             PieOptions,
             ("filter", "drill", "link"),
-            ("TrendsQuery",),
+            ("TrendsQuery", "MetricQuery"),
         ),
         _type(
             "table",
@@ -236,7 +239,7 @@ WIDGET_TYPES: dict[str, WidgetType] = {
             (6, 4),
             ScaleOptions,
             ("drill", "link"),
-            ("HeatmapQuery",),
+            ("HeatmapQuery", "MetricQuery"),
         ),
         _type(
             "sankey",
@@ -254,7 +257,7 @@ WIDGET_TYPES: dict[str, WidgetType] = {
             (6, 4),
             ScaleOptions,
             ("filter", "drill", "link"),
-            ("TrendsQuery",),
+            ("TrendsQuery", "MetricQuery"),
         ),
         _type(
             "stickiness",

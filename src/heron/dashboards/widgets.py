@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-import heron.analysis.service  # noqa: F401  (registers every query kind)
+import heron.analysis.service  # registers every query kind
+import heron.metrics.extensions  # noqa: F401  (registers MetricQuery and RevenueQuery)
 from heron.dashboards.layout import LayoutItem, desktop_layout, mobile_layout
 from heron.dashboards.spec import Click, Position, Widget
 from heron.dashboards.widget_types import WIDGET_TYPES, default_aggregate

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from heron.metrics import acquisition, funding, goals, habits, nudges, retention, sessions
+from heron.metrics import funding, goals, habits, nudges, retention, sessions, unit_economics
 from heron.metrics.computed import ComputeFn
 from heron.metrics.formula_metric import FormulaMetric, Unit
 
@@ -24,6 +24,12 @@ class Builtin:
     formula: FormulaMetric | None = None
     compute: ComputeFn | None = None
     revenue: str | None = None
+    ledger: bool = False
+    """Whether it reads the subscription ledger (revenue metrics always do)."""
+
+    @property
+    def reads_ledger(self) -> bool:
+        return self.ledger or self.revenue is not None
 
     def describe(self) -> dict[str, Any]:
         shape = "formula" if self.formula else "revenue" if self.revenue else "computed"
@@ -64,8 +70,10 @@ def _formula(
     return Builtin(name, description, unit, formula=spec)
 
 
-def _computed(name: str, description: str, unit: Unit, compute: ComputeFn) -> Builtin:
-    return Builtin(name, description, unit, compute=compute)
+def _computed(
+    name: str, description: str, unit: Unit, compute: ComputeFn, *, ledger: bool = False
+) -> Builtin:
+    return Builtin(name, description, unit, compute=compute, ledger=ledger)
 
 
 def _revenue(name: str, description: str, unit: Unit, source: str | None = None) -> Builtin:
@@ -212,7 +220,15 @@ _ALL = [
         "cac",
         "Acquisition spend (Σ amount of cost events) ÷ new paying customers.",
         "amount",
-        acquisition.cac,
+        unit_economics.cac,
+        ledger=True,
+    ),
+    _computed(
+        "simple_ltv",
+        "ARPU × gross margin ÷ customer churn rate (a margin of 1 without sales events).",
+        "amount",
+        unit_economics.simple_ltv,
+        ledger=True,
     ),
     _revenue("new_customers", "Customers paying for the first time in the interval.", "count"),
     _formula(
@@ -317,3 +333,12 @@ _ALL = [
 ]
 
 BUILTINS: dict[str, Builtin] = {metric.name: metric for metric in _ALL}
+
+
+def reads_ledger(query: dict[str, Any]) -> bool:
+    """Whether a query spec reads the subscription ledger, which only roles that may read
+    revenue see: a ``RevenueQuery``, or a ``MetricQuery`` of a metric reading it."""
+    if query.get("kind") == "RevenueQuery":
+        return True
+    builtin = BUILTINS.get(str(query.get("metric"))) if query.get("kind") == "MetricQuery" else None
+    return builtin is not None and builtin.reads_ledger

@@ -12,8 +12,9 @@ Late events are therefore included however old their timestamps.
 the series' data version is the store's current one (no event arrived since), the range
 starts on a bucket boundary inside the coverage and ends on a boundary or at the coverage
 end, and the query has no filters or cohort. Metrics whose buckets depend on where the
-range starts (sessions are cut at the range start) and revenue metrics (read from their
-own log) are not snapshotted.
+range starts (sessions are cut at the range start) and metrics reading the subscription
+ledger (revenue metrics, CAC, simple LTV: webhooks change them without new events) are
+not snapshotted.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.dialects import dialect
 from heron.query.runner import Runner
+from heron.query.source import event_rows, person_id
 from heron.store.base import EventStore
+from heron.store.identity import IDENTITY_EVENTS
 
 EXTENSION = "snapshots"
 DAY = timedelta(days=1)
@@ -74,7 +77,7 @@ def snapshottable(key: SeriesKey) -> str | None:
     builtin = BUILTINS.get(key.metric)
     if builtin is None:
         return f"unknown built-in metric {key.metric!r}"
-    if builtin.revenue is not None or key.metric in SESSION_METRICS:
+    if builtin.reads_ledger or key.metric in SESSION_METRICS:
         return f"{key.metric!r} is not snapshotted (see docs/metrics.md)"
     if key.interval not in ("day", "week", "month"):
         return "snapshots need a day, week or month interval"
@@ -126,23 +129,39 @@ def _state(s: Session, project_id: int, key: SeriesKey) -> SnapshotState | None:
     return s.scalars(query).first()
 
 
-def _new_events(runner: Runner, watermark: datetime | None) -> tuple[Any, Any, Any]:
-    """Earliest timestamp and newest ``inserted_at`` of events at or past the watermark.
+def _new_events(runner: Runner, watermark: datetime | None) -> tuple[Any, Any]:
+    """Earliest timestamp a refresh must recompute from, and the newest ``inserted_at``, of
+    events at or past the watermark.
 
     At, not only past: a commit stamped with the watermark's very instant may become
-    visible after the scan that set it.
+    visible after the scan that set it. A new ``$identify`` or ``$create_alias`` may merge
+    persons, which changes every bucket where the merged person was active, so the
+    earliest event of each person such an event resolves to counts as new too.
     """
-    query = exp.select(
-        exp.alias_(exp.Min(this=exp.column("timestamp")), "first_ts"),
-        exp.alias_(exp.Max(this=exp.column("inserted_at")), "inserted"),
-    ).from_("events")
+    since: exp.Expression | None = None
     if watermark is not None:
         moment = watermark.astimezone(UTC).replace(tzinfo=None)
-        query = query.where(
-            exp.GT(this=exp.column("inserted_at"), expression=runner.ctx.dialect.timestamp(moment))
+        since = exp.GT(
+            this=exp.column("inserted_at", "e"), expression=runner.ctx.dialect.timestamp(moment)
         )
-    row = runner.execute(query).to_pylist()[0]
-    return row["first_ts"], row["inserted"], watermark
+    fresh = event_rows(runner.ctx, None).select(
+        exp.alias_(exp.Min(this=exp.column("timestamp", "e")), "first_ts"),
+        exp.alias_(exp.Max(this=exp.column("inserted_at", "e")), "inserted"),
+    )
+    merging = event_rows(runner.ctx, None, events=IDENTITY_EVENTS).select(person_id(runner.ctx))
+    if since is not None:
+        fresh = fresh.where(since)
+        merging = merging.where(since.copy())
+    merged = event_rows(runner.ctx, None).select(
+        exp.alias_(exp.Min(this=exp.column("timestamp", "e")), "first_ts")
+    )
+    merged = merged.where(exp.In(this=person_id(runner.ctx), query=merging.subquery()))
+    row = runner.execute(fresh).to_pylist()[0]
+    if row["first_ts"] is None:
+        return None, row["inserted"]
+    earliest = runner.execute(merged).to_pylist()[0]["first_ts"]
+    first = row["first_ts"] if earliest is None else min(row["first_ts"], earliest)
+    return first, row["inserted"]
 
 
 def refresh(
@@ -175,7 +194,7 @@ def refresh(
     ctx = QueryContext(project_id, tz, dialect(store.dialect), now=now)
     ctx.extensions["metrics"] = MetricsExtension(meta).load(project_id)[0]
     runner = Runner(store, ctx)
-    first_ts, inserted, _ = _new_events(runner, watermark)
+    first_ts, inserted = _new_events(runner, watermark)
     end = dates.truncate(now.astimezone(tz).replace(tzinfo=None), "day") + DAY
     interval: Any = key.interval
     if state is None:

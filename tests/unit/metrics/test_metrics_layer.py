@@ -223,3 +223,45 @@ def test_cac_divides_spend_by_new_paying_customers(
         300.0,
         0.0,
     ]
+
+
+@pytest.mark.parametrize(("cost", "margin"), [(250, 0.75), (None, 1.0)])
+def test_simple_ltv_is_arpu_times_margin_over_churn(
+    store: EventStore, meta: sessionmaker[Session], cost: int | None, margin: float
+) -> None:
+    if cost is not None:
+        sale = {"amount": 1000, "cost": cost}
+        store.append(
+            raw_batch(
+                [
+                    {
+                        "event": "payment",
+                        "distinct_id": "c0",
+                        "timestamp": datetime(2025, 2, 10),
+                        "properties": sale,
+                    }
+                ],
+                project_id=1,
+            )
+        )
+    with meta.begin() as s:
+        deliveries = [
+            ("customer.subscription.created", f"2025-01-1{n}T00:00:00", f"s{n}", f"c{n}")
+            for n in range(3)
+        ] + [("customer.subscription.deleted", "2025-02-15T00:00:00", "s2", "c2")]
+        for kind, at, sub, customer in deliveries:
+            status = "canceled" if kind.endswith("deleted") else "active"
+            delivered = event(kind, at, subscription(sub, customer, amount=100, status=status))
+            moment = datetime.fromisoformat(at).replace(tzinfo=UTC)
+            record_event(s, 1, "stripe", delivered["id"], kind, moment, delivered)
+    spec = {
+        "kind": "MetricQuery",
+        "metric": "simple_ltv",
+        "interval": "month",
+        "date_from": "2025-01-01",
+        "date_to": "2025-03-31",
+    }
+    series = service(store, meta).run(ProjectInfo(1), spec)["results"]["series"]["simple_ltv"]
+    # January: no churn (0 by the zero-denominator rule). February: ARPU 200 ÷ 2 customers
+    # = 100, churn 1 of 3 paying at the start. March: ARPU 100, no churn.
+    assert series == [0.0, pytest.approx(100 * margin * 3), 0.0]

@@ -112,3 +112,35 @@ def test_a_changed_event_map_makes_snapshots_stale(
         assert answers(svc, query) == ({"live"}, {None: [2]})
         refresh(duckdb_store, meta, 1, key, now=NOW)
         assert answers(svc, query) == ({"snapshot"}, {None: [2]})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_late_merge_recomputes_the_merged_persons_old_buckets(
+    backend: str, tmp_path: Path
+) -> None:
+    """Weeks after a visitor and a user were both active on one day, an ``$identify``
+    makes them one person: that old day's DAU drops, though no new event lands on it."""
+    store = make_store(backend, tmp_path)
+    try:
+        with migrated_meta(tmp_path, ("p",)) as meta:
+            day = datetime(2025, 3, 2, 15)
+            both = [{**SEED, "timestamp": day}, {**SEED, "distinct_id": "anon", "timestamp": day}]
+            store.append(raw_batch(both, project_id=1))
+            svc = QueryService(
+                store, MemoryCache(), extensions=meta_extensions(meta), clock=lambda: NOW
+            )
+            key = SeriesKey("dau", "day")
+            query = spec(key, "2025-03-02", "2025-03-02")
+            refresh(store, meta, 1, key, now=NOW)
+            assert answers(svc, query) == ({"snapshot"}, {None: [2]})
+            identify = {
+                "event": "$identify",
+                "distinct_id": "u1",
+                "timestamp": datetime(2025, 3, 19, 12),
+                "properties": {"$anon_distinct_id": "anon"},
+            }
+            store.append(raw_batch([identify], project_id=1))
+            refresh(store, meta, 1, key, now=NOW)
+            assert answers(svc, query) == ({"snapshot"}, {None: [1]})
+    finally:
+        store.close()

@@ -1,16 +1,16 @@
 // A publicly shared dashboard (/public/{token}): no sign-in, the organization's theme, only
 // the dashboard's stored widget queries.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { api, errorText, withParams } from "../api";
+import { errorText, withParams } from "../api";
 import { ErrorNote } from "../components/Dialog";
+import { earlyGet } from "../lib/early";
 import { PHONE, useMediaQuery, useTitle } from "../lib/hooks";
 import { useLocation } from "../router";
 import { applyTheme } from "../theme";
 import type { Dashboard, DashboardFilters, Envelope } from "../types";
 import { Canvas } from "./dashboard/Canvas";
-import { FilterSummary } from "./dashboard/DashboardPage";
-import { FilterBar } from "./dashboard/FilterBar";
-import { filterParams, filtersFromUrl } from "./dashboard/model";
+import { FilterBar, FilterSummary } from "./dashboard/FilterBar";
+import { filterParams, filtersFromUrl, widgetDataUrl } from "./dashboard/model";
 import type { WidgetSource } from "./dashboard/WidgetCard";
 
 export function PublicPage({ token }: { token: string }) {
@@ -24,7 +24,7 @@ export function PublicPage({ token }: { token: string }) {
   useTitle(dashboard?.name ?? "Shared dashboard");
 
   useEffect(() => {
-    api.get<Dashboard>(base).then(
+    earlyGet<Dashboard>(base).then(
       (d) => {
         applyTheme(d.theme);
         setDashboard(d);
@@ -39,7 +39,7 @@ export function PublicPage({ token }: { token: string }) {
   }, [base]);
 
   const source: WidgetSource = useMemo(
-    () => ({ load: (widget, f) => api.get<Envelope>(`${base}/widgets/${widget.id}/data`, filterParams(f)) }),
+    () => ({ load: (widget, f) => earlyGet<Envelope>(widgetDataUrl(base, widget.id ?? "", f)) }),
     [base],
   );
 

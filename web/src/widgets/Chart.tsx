@@ -1,6 +1,6 @@
 // One ECharts chart in a box that follows its container's size.
-import { useEffect, useRef, useState } from "preact/hooks";
-import { token } from "../theme";
+import { useLayoutEffect, useRef } from "preact/hooks";
+import { THEME_CHANGED, token } from "../theme";
 import { chartOptions, type Palette } from "./chartOptions";
 import { echarts } from "./echarts";
 
@@ -19,7 +19,7 @@ interface Props {
   onRendered?: () => void;
 }
 
-function palette(): Palette {
+function readPalette(): Palette {
   const primary = token("primary") || "#4f46e5";
   const accent = token("accent") || "#0d9488";
   return {
@@ -31,6 +31,11 @@ function palette(): Palette {
   };
 }
 
+// Read once per theme: reading computed styles forces a style recalculation, once per chart.
+let known: Palette | null = null;
+const palette = () => (known ??= readPalette());
+window.addEventListener(THEME_CHANGED, () => (known = null));
+
 export function Chart({ type, results, options, label, animate, onClick, onRendered }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -40,9 +45,27 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
   renderedRef.current = onRendered;
   const fallback = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  const [ready, setReady] = useState(0);
+  const drawn = useRef<unknown[] | null>(null);
+  const props = [type, results, JSON.stringify(options), animate];
+  const latest = useRef({ type, results, options, animate, props });
+  latest.current = { type, results, options, animate, props };
 
-  useEffect(() => {
+  // Drawing happens in layout effects, in the same task as the render that brought the data:
+  // no frame is lost between a widget's answer and its chart.
+  const draw = () => {
+    const instance = chart.current;
+    if (!instance) return;
+    const now = latest.current;
+    // The first drawing is not animated: the chart is ready (and the dashboard with it) as
+    // soon as it is drawn. Later data (filters, refresh, live events) animates.
+    instance.setOption(chartOptions(now.type, now.results, now.options, palette(), now.animate && drawn.current !== null), { notMerge: true });
+    drawn.current = now.props;
+    clearTimeout(fallback.current);
+    // A safety net for a chart that never reports "finished" (e.g. hidden): never wait forever.
+    fallback.current = setTimeout(() => renderedRef.current?.(), 5000);
+  };
+
+  useLayoutEffect(() => {
     let disposed = false;
     let observer: ResizeObserver | null = null;
     const start = () => {
@@ -59,28 +82,40 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
         clearTimeout(fallback.current);
         renderedRef.current?.();
       });
-      observer = new ResizeObserver(() => instance.resize());
+      // Redrawn only when the box really changes size: an observer also reports the size it
+      // starts with, and redrawing every chart once more for it doubles a dashboard's first paint.
+      let size = `${element.clientWidth}x${element.clientHeight}`;
+      observer = new ResizeObserver(() => {
+        const next = `${element.clientWidth}x${element.clientHeight}`;
+        if (next === size) return;
+        size = next;
+        instance.resize();
+      });
       observer.observe(element);
-      setReady((n) => n + 1);
+      draw();
     };
     if (type === "geo") import("./world").then((world) => (world.registerWorld(), start()));
     else start();
     return () => {
       disposed = true;
       observer?.disconnect();
+      clearTimeout(fallback.current);
       chart.current?.dispose();
       chart.current = null;
+      drawn.current = null;
     };
   }, [type]);
 
-  useEffect(() => {
-    const instance = chart.current;
-    if (!instance) return;
-    instance.setOption(chartOptions(type, results, options, palette(), animate), { notMerge: true });
-    // A safety net for a chart that never reports "finished" (e.g. hidden): never wait forever.
-    fallback.current = setTimeout(() => renderedRef.current?.(), 5000);
-    return () => clearTimeout(fallback.current);
-  }, [type, results, options, animate, ready]);
+  useLayoutEffect(() => {
+    if (chart.current && drawn.current && props.some((value, i) => value !== drawn.current![i])) draw();
+  });
+
+  // The organization's theme may arrive after the first drawing (it loads alongside the data).
+  useLayoutEffect(() => {
+    const redraw = () => drawn.current && draw();
+    window.addEventListener(THEME_CHANGED, redraw);
+    return () => window.removeEventListener(THEME_CHANGED, redraw);
+  }, []);
 
   return (
     <div

@@ -1,10 +1,13 @@
 // Dispatches a widget type to its renderer: the 12 types of the widget library.
 import type { QuerySpec } from "../types";
 import { Chart, type ChartClick } from "./Chart";
-import { Markdown } from "./Markdown";
+import { lazy } from "../lib/lazy";
 import { MetricCard } from "./Metric";
 import { toTable } from "./shape";
 import { DataTable, RetentionMatrix } from "./Tables";
+
+// marked and DOMPurify load only for dashboards with text widgets.
+const Markdown = lazy(() => import("./Markdown").then((m) => m.Markdown));
 
 export const CHART_TYPES = new Set(["line", "bar", "area", "pie", "funnel", "heatmap", "sankey", "geo", "stickiness"]);
 
@@ -41,14 +44,13 @@ export function WidgetBody({ type, title, results, options, query, print, onClic
       </>
     );
   }
+  if (type === "markdown") return <Markdown text={String(options.text ?? options.markdown ?? "")} onRendered={onRendered} />;
   queueMicrotask(onRendered);
   switch (type) {
     case "metric":
       return <MetricCard results={results} options={options} query={query} title={title} onClick={onClick ? () => onClick({ value: title }) : undefined} />;
     case "retention":
       return <RetentionMatrix results={results} caption={title} />;
-    case "markdown":
-      return <Markdown text={String(options.text ?? options.markdown ?? "")} />;
     default:
       return (
         <DataTable

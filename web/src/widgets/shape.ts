@@ -43,6 +43,28 @@ function entryName(entry: Entry): string {
   return SPECIAL_VALUES[String(value)] ?? String(value);
 }
 
+/** Units whose values do not add up over intervals (a rate, a score, a duration). */
+const NOT_ADDITIVE = new Set(["ratio", "score", "seconds"]);
+
+/** A broken-down ``MetricQuery`` answers one ``{labels, series: {metric: [..]}, unit,
+ * breakdown_value}`` per value: read as trends entries (``label``, ``data``). */
+function asEntries(results: unknown): unknown {
+  if (!Array.isArray(results) || !results.length || !results.every(isObject)) return results;
+  const metricEntry = (e: Entry) => isObject(e.series) && Array.isArray(e.labels) && !("data" in e);
+  if (!results.every(metricEntry)) return results;
+  return (results as Entry[]).map((entry) => {
+    const [name, data] = Object.entries(entry.series as Entry)[0] ?? ["", []];
+    return { ...entry, label: name, data };
+  });
+}
+
+function categoryValue(entry: Entry): number {
+  if ("count" in entry) return num(entry.count);
+  const data = (entry.data as unknown[]).map(num);
+  const total = data.reduce((a, b) => a + b, 0);
+  return NOT_ADDITIVE.has(String(entry.unit)) ? (data.length ? total / data.length : 0) : total;
+}
+
 /** SQL rows whose first column is a date, oldest first (queries often sort newest first). */
 function chronological(table: { columns: string[]; rows: unknown[][] }): { columns: string[]; rows: unknown[][] } {
   const dated = table.rows.length > 1 && table.rows.every((row) => /^\d{4}-\d{2}-\d{2}/.test(String(row[0])));
@@ -51,7 +73,8 @@ function chronological(table: { columns: string[]; rows: unknown[][] }): { colum
 }
 
 /** Time series (or any labelled series) of a result. */
-export function toSeries(results: unknown): SeriesShape {
+export function toSeries(given: unknown): SeriesShape {
+  const results = asEntries(given);
   if (Array.isArray(results) && results.every(isObject) && results.some((e) => Array.isArray(e.data))) {
     const entries = results as Entry[];
     const current = entries.find((e) => e.compare !== "previous") ?? entries[0];
@@ -114,13 +137,14 @@ export function toSeries(results: unknown): SeriesShape {
 }
 
 /** Name/value pairs: breakdown values, SQL rows (first two columns) or funnel steps. */
-export function toCategories(results: unknown): Category[] {
+export function toCategories(given: unknown): Category[] {
+  const results = asEntries(given);
   if (Array.isArray(results) && results.every(isObject)) {
     const entries = (results as Entry[]).filter((e) => e.compare !== "previous");
     if (entries.length && entries.some((e) => "data" in e || "count" in e)) {
       return entries.map((entry) => ({
         name: entryName(entry) || "(none)",
-        value: "count" in entry ? num(entry.count) : (entry.data as unknown[]).map(num).reduce((a, b) => a + b, 0),
+        value: categoryValue(entry),
       }));
     }
   }

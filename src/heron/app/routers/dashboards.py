@@ -1,4 +1,9 @@
-"""Dashboards: CRUD, templates, duplicate, widget data and widget exports (webapi.md)."""
+"""Dashboards: CRUD, templates, duplicate, widget data and widget exports (webapi.md).
+
+Widget data of a revenue widget (a query reading the subscription ledger, see
+:func:`heron.metrics.builtins.reads_ledger`) needs :attr:`Action.READ_REVENUE`, as the same
+query does on the query endpoint.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,28 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
 from heron.analysis.service import QueryService
-from heron.app.access import Action, ProjectAccess, allow
-from heron.app.dashboard_views import dashboard_json, request_overrides, widget_result
+from heron.app.access import Action, ProjectAccess, allow, require
+from heron.app.dashboard_views import (
+    dashboard_json,
+    find_widget,
+    request_overrides,
+    widget_result,
+)
 from heron.app.errors import ApiError
 from heron.app.routers.query import query_service
 from heron.app.runtime import Runtime
 from heron.dashboards.exporters import EXPORTERS
+from heron.dashboards.snapshot_plan import with_snapshots
 from heron.dashboards.spec import DashboardIn, DashboardPatch, Widget
 from heron.dashboards.tables import to_table
+from heron.dashboards.template_model import Template
 from heron.dashboards.templates import TEMPLATES
 from heron.dashboards.widgets import WidgetError, normalize_widgets
 from heron.meta import dashboards as repo
 from heron.meta.dashboard_models import Dashboard
 from heron.meta.errors import NotFoundError
+from heron.meta.models import Project
+from heron.metrics.builtins import reads_ledger
 
 router = APIRouter()
 BASE = "/api/projects/{project_id}/dashboards"
@@ -73,28 +87,55 @@ def list_dashboards(access: Reader, request: Request) -> Response:
         )
 
 
+def find_template(template_id: str) -> Template:
+    template = TEMPLATES.get(template_id)
+    if template is None:
+        known = ", ".join(TEMPLATES)
+        raise ApiError(404, "template_not_found", f"no template {template_id!r}; known: {known}")
+    return template
+
+
+def insert_dashboard(s: Any, access: ProjectAccess, body: DashboardIn) -> Dashboard:
+    return repo.create_dashboard(
+        s,
+        access.project.id,
+        name=body.name,
+        description=body.description,
+        filters=body.filters.model_dump(mode="json"),
+        widgets=checked_widgets(body.widgets),
+        created_by=access.principal.user_id,
+    )
+
+
 @router.post(BASE, status_code=201)
 def create_dashboard(body: DashboardIn, access: Editor, request: Request) -> Response:
     if body.template is not None:
-        template = TEMPLATES.get(body.template)
-        if template is None:
-            known = ", ".join(TEMPLATES)
-            raise ApiError(
-                404, "template_not_found", f"no template {body.template!r}; known: {known}"
-            )
-        body = DashboardIn.model_validate(template.dashboard())
-    widgets = checked_widgets(body.widgets)
+        body = DashboardIn.model_validate(find_template(body.template).dashboard())
     runtime: Runtime = request.app.state.runtime
     with runtime.meta.begin() as s:
-        dashboard = repo.create_dashboard(
-            s,
-            access.project.id,
-            name=body.name,
-            description=body.description,
-            filters=body.filters.model_dump(mode="json"),
-            widgets=widgets,
-            created_by=access.principal.user_id,
-        )
+        dashboard = insert_dashboard(s, access, body)
+        return JSONResponse(dashboard_json(dashboard, "edit"), status_code=201)
+
+
+@router.post(BASE + "/from-template/{template_id}", status_code=201)
+def dashboard_from_template(template_id: str, access: Editor, request: Request) -> Response:
+    """The project's dashboard of a template: created once (201), then returned (200).
+
+    A dashboard carrying the template's name counts as made from it. Creating one adds
+    the template's metrics to the project's snapshot series.
+    """
+    template = find_template(template_id)
+    body = DashboardIn.model_validate(template.dashboard())
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta.begin() as s:
+        for existing in repo.list_dashboards(s, access.project.id):
+            if existing.name == template.name:
+                return JSONResponse(dashboard_json(existing, permission(s, access, existing)))
+        dashboard = insert_dashboard(s, access, body)
+        project = s.get_one(Project, access.project.id)
+        settings = with_snapshots(dict(project.settings or {}), template)
+        if settings is not None:
+            project.settings = settings
         return JSONResponse(dashboard_json(dashboard, "edit"), status_code=201)
 
 
@@ -167,9 +208,16 @@ def widget_data(
     runtime: Runtime = request.app.state.runtime
     with runtime.meta() as s:
         dashboard = load(s, access, dashboard_id)
+    require_widget_access(access, dashboard, widget_id)
     overrides = request_overrides(request)
     _, result = widget_result(service, access.project, dashboard, widget_id, overrides)
     return JSONResponse(result)
+
+
+def require_widget_access(access: ProjectAccess, dashboard: Dashboard, widget_id: str) -> None:
+    """Revenue widgets are for roles that may read revenue; SQL ones for every reader."""
+    if reads_ledger(find_widget(dashboard, widget_id).get("query") or {}):
+        require(access.role, Action.READ_REVENUE)
 
 
 @router.get(BASE + "/{dashboard_id}/widgets/{widget_id}/export")
@@ -188,6 +236,7 @@ def widget_export(
     runtime: Runtime = request.app.state.runtime
     with runtime.meta() as s:
         dashboard = load(s, access, dashboard_id)
+    require_widget_access(access, dashboard, widget_id)
     overrides = request_overrides(request)
     widget, result = widget_result(service, access.project, dashboard, widget_id, overrides)
     title = widget.get("title") or widget_id

@@ -15,7 +15,7 @@ from heron.app.access import Action, ProjectAccess, allow, require
 from heron.app.errors import ApiError
 from heron.app.runtime import Runtime
 from heron.meta.models import Project
-from heron.metrics.builtins import BUILTINS
+from heron.metrics.builtins import reads_ledger
 from heron.metrics.extensions import meta_extensions
 from heron.query.cache import MemoryCache
 from heron.query.registry import SpecError
@@ -64,8 +64,7 @@ def actions_for(spec: dict[str, Any]) -> list[Action]:
     kind = spec.get("kind")
     if kind == "SQLQuery":
         return [Action.RUN_SQL]
-    metric = BUILTINS.get(str(spec.get("metric"))) if kind == "MetricQuery" else None
-    if kind == "RevenueQuery" or (metric is not None and metric.revenue is not None):
+    if reads_ledger(spec):
         return [Action.READ_REVENUE]
     return []
 

@@ -16,7 +16,12 @@ from starlette.responses import JSONResponse, Response
 
 from heron.analysis.service import QueryService
 from heron.app.access import Action, ProjectAccess, allow
-from heron.app.dashboard_views import dashboard_json, request_overrides, widget_result
+from heron.app.dashboard_views import (
+    dashboard_json,
+    find_widget,
+    request_overrides,
+    widget_result,
+)
 from heron.app.errors import ApiError
 from heron.app.routers.dashboards import load, require_edit
 from heron.app.routers.query import query_service
@@ -28,6 +33,7 @@ from heron.meta.dashboard_models import Dashboard, DashboardShare
 from heron.meta.errors import InvalidValueError, NotFoundError
 from heron.meta.models import Organization, Project, User
 from heron.meta.validation import normalize_email
+from heron.metrics.builtins import reads_ledger
 
 router = APIRouter()
 BASE = "/api/projects/{project_id}/dashboards/{dashboard_id}/shares"
@@ -138,6 +144,13 @@ def public_dashboard(token: str, request: Request) -> Response:
 @router.get("/api/public/dashboards/{token}/widgets/{widget_id}/data")
 def public_widget_data(token: str, widget_id: str, request: Request, service: Service) -> Response:
     dashboard, project, _ = public_target(request, token)
+    if reads_ledger(find_widget(dashboard, widget_id).get("query") or {}):
+        raise ApiError(
+            403,
+            "revenue_not_public",
+            "revenue widgets are not served on public links; share the dashboard with the "
+            "users who may read revenue",
+        )
     overrides = request_overrides(request)
     _, result = widget_result(service, project, dashboard, widget_id, overrides)
     return JSONResponse(result)

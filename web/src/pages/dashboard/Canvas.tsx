@@ -6,8 +6,8 @@ import type { DashboardFilters, Dashboard, Position, Widget } from "../../types"
 import type { ChartClick } from "../../widgets/Chart";
 import { CHART_TYPES } from "../../widgets/WidgetBody";
 import { CELL_HEIGHT, Grid } from "./Grid";
-import { mobileOrder } from "./model";
-import { WidgetCard, type WidgetSource } from "./WidgetCard";
+import { mobileOrder, readingOrder } from "./model";
+import { WidgetCard, type WidgetCardProps, type WidgetSource } from "./WidgetCard";
 
 interface Props {
   dashboard: Pick<Dashboard, "widgets" | "layouts">;
@@ -22,6 +22,7 @@ interface Props {
   onEdit?: (widget: Widget) => void;
   onDuplicate?: (widget: Widget) => void;
   onDelete?: (widget: Widget) => void;
+  onReorder?: (widget: Widget, by: -1 | 1) => void;
 }
 
 export const widgetKey = (widget: Widget, index: number) => widget.id ?? `index-${index}`;
@@ -54,7 +55,7 @@ export function Canvas(props: Props) {
     publish();
   };
 
-  const card = (widget: Widget, index: number) => (
+  const card = (widget: Widget, index: number, reorder?: WidgetCardProps["reorder"]) => (
     <WidgetCard
       widget={widget}
       widgetKey={widgetKey(widget, index)}
@@ -68,6 +69,7 @@ export function Canvas(props: Props) {
       onEdit={() => props.onEdit?.(widget)}
       onDuplicate={() => props.onDuplicate?.(widget)}
       onDelete={() => props.onDelete?.(widget)}
+      reorder={reorder}
     />
   );
 
@@ -91,11 +93,13 @@ export function Canvas(props: Props) {
     );
   }
 
-  const ordered = mode === "phone" ? mobileOrder(dashboard) : [...dashboard.widgets].sort((a, b) => a.position.y - b.position.y || a.position.x - b.position.x);
+  const ordered = mode === "phone" ? mobileOrder(dashboard) : readingOrder(dashboard.widgets);
   return (
     <div class={mode === "phone" ? "one-column" : "print-flow"} data-layout={mode}>
-      {ordered.map((widget) => {
+      {ordered.map((widget, place) => {
         const index = dashboard.widgets.indexOf(widget);
+        const move = (by: -1 | 1) => (ordered[place + by] && props.onReorder ? () => props.onReorder!(widget, by) : null);
+        const reorder = editing && mode === "phone" ? { up: move(-1), down: move(1) } : undefined;
         const height = CHART_TYPES.has(widget.type) ? `${widget.type === "sankey" ? 4 * CELL_HEIGHT : 3 * CELL_HEIGHT + 20}px` : undefined;
         return (
           <div
@@ -103,7 +107,7 @@ export function Canvas(props: Props) {
             key={widgetKey(widget, index)}
             style={mode === "print" ? { gridColumn: `span ${widget.position.w >= 7 ? 12 : 6}` } : { height }}
           >
-            {card(widget, index)}
+            {card(widget, index, reorder)}
           </div>
         );
       })}

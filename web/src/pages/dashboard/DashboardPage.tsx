@@ -1,17 +1,17 @@
 // A dashboard: filter bar, widgets, edit mode (drag, resize, add, edit, undo, save), sharing
 // and export. With ?print=1 it is the page the PDF/PNG export renders.
-import { useEffect, useMemo, useReducer, useState } from "preact/hooks";
+import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 import { api, errorText, withParams } from "../../api";
 import { ErrorNote } from "../../components/Dialog";
-import { rangeText } from "../../lib/dates";
+import { earlyGet } from "../../lib/early";
 import { PHONE, useLiveTick, useMediaQuery, useTitle } from "../../lib/hooks";
 import { navigate, useLocation } from "../../router";
 import { canAct, projectOf, useSession } from "../../session";
 import type { Dashboard, DashboardFilters, Envelope, Insight, SchemaInfo, Widget, WidgetType } from "../../types";
 import { Canvas } from "./Canvas";
 import { edit, startEditing, type EditAction, type EditState } from "./editing";
-import { FilterBar } from "./FilterBar";
-import { applyFilters, clickFilter, drillUrl, filterParams, filtersFromUrl, isDraftId, savePayload } from "./model";
+import { FilterBar, FilterSummary } from "./FilterBar";
+import { applyFilters, clickFilter, drillUrl, filterParams, filtersFromUrl, isDraftId, savePayload, widgetDataUrl } from "./model";
 import { ShareDialog } from "./ShareDialog";
 import type { WidgetSource } from "./WidgetCard";
 import { WidgetEditor } from "./WidgetEditor";
@@ -23,21 +23,6 @@ function reducer(state: Editing, action: EditAction | { kind: "start"; widgets: 
   if (action.kind === "start") return startEditing(action.widgets, action.name, action.epoch);
   if (action.kind === "stop") return null;
   return state ? edit(state, action) : state;
-}
-
-export function FilterSummary({ filters }: { filters: DashboardFilters }) {
-  return (
-    <p class="filter-summary" data-testid="filter-summary">
-      <span>Date range: {rangeText(filters.date_from, filters.date_to)}</span>
-      {filters.compare && <span> · compared to the previous period</span>}
-      {(filters.properties ?? []).map((f, i) => (
-        <span key={i}>
-          {" "}
-          · {f.property} {f.operator} {f.value === undefined ? "" : String(f.value)}
-        </span>
-      ))}
-    </p>
-  );
 }
 
 export function DashboardPage({ projectId, dashboardId }: { projectId: string; dashboardId: string }) {
@@ -63,7 +48,7 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
 
   useEffect(() => {
     setDashboard(null);
-    api.get<Dashboard>(base).then(
+    earlyGet<Dashboard>(base).then(
       (d) => {
         setDashboard(d);
         setFilters(filtersFromUrl(new URLSearchParams(location.search), d.filters ?? {}));
@@ -73,10 +58,16 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
         document.documentElement.dataset.chartsReady = "true";
       },
     );
-    if (!print) {
-      api.get<SchemaInfo>(`/api/projects/${projectId}/schema`).then(setSchema, () => setSchema(null));
-    }
   }, [base]);
+
+  // The schema feeds the property pickers only: asked for when the filter bar or edit mode
+  // is first used, so it does not hold one of the browser's connections while widgets load.
+  const schemaAsked = useRef(false);
+  const needSchema = () => {
+    if (schemaAsked.current) return;
+    schemaAsked.current = true;
+    api.get<SchemaInfo>(`/api/projects/${projectId}/schema`).then(setSchema, () => setSchema(null));
+  };
 
   const changeFilters = (next: DashboardFilters) => {
     // Not ready from this moment: every widget reloads with the new filters.
@@ -98,7 +89,7 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
           const shown = widget.type === "metric" ? { ...f, compare: true } : f;
           return api.post<Envelope>(`/api/projects/${projectId}/query`, { query: applyFilters(widget.query, shown) });
         }
-        return api.get<Envelope>(`${base}/widgets/${widget.id}/data`, filterParams(f));
+        return earlyGet<Envelope>(widgetDataUrl(base, widget.id!, f));
       },
       exportUrl(widget, f, format) {
         if (isDraftId(widget.id)) return null;
@@ -134,9 +125,11 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
   if (!dashboard || !filters) return <main class="page"><p class="muted">Loading dashboard…</p></main>;
 
   const canEdit = (dashboard.permission ?? (canAct(project?.role, "analyst") ? "edit" : "view")) === "edit";
-  const shown: Dashboard = editing ? { ...dashboard, name: editing.name, widgets: editing.widgets } : dashboard;
+  // While editing, the one-column order follows the draft's grid cells, not the saved layout.
+  const shown: Dashboard = editing ? { ...dashboard, name: editing.name, widgets: editing.widgets, layouts: undefined } : dashboard;
 
   const loadEditingData = () => {
+    needSchema();
     if (!types.length) api.get<WidgetType[]>("/api/widget-types").then(setTypes, (e) => setNotice(errorText(e)));
     api.get<Insight[]>(`/api/projects/${projectId}/insights`).then(setInsights, () => setInsights([]));
   };
@@ -207,7 +200,7 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
             </>
           ) : (
             <>
-              {canEdit && !phone && (
+              {canEdit && (
                 <button type="button" onClick={() => { loadEditingData(); dispatch({ kind: "start", widgets: dashboard.widgets, name: dashboard.name, epoch }); }}>
                   Edit
                 </button>
@@ -225,13 +218,19 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
         </div>
       </div>
       {dashboard.description && !editing && <p class="muted">{dashboard.description}</p>}
-      <FilterBar projectId={projectId} schema={schema} filters={filters} onChange={changeFilters} />
+      <FilterBar projectId={projectId} schema={schema} filters={filters} onChange={changeFilters} onFirstUse={needSchema} />
       {notice && (
         <p class="notice" role="status">
           {notice} <button type="button" class="link-button" onClick={() => setNotice(null)}>Dismiss</button>
         </p>
       )}
-      {editing && <p class="muted small">Drag a widget by its title bar, resize it from its edges; with a widget focused, arrow keys move it and Shift+arrows resize it.</p>}
+      {editing && (
+        <p class="muted small">
+          {phone
+            ? "Move widgets up and down the column with their arrow buttons; sizes are changed on a wider screen."
+            : "Drag a widget by its title bar, resize it from its edges; with a widget focused, arrow keys move it and Shift+arrows resize it."}
+        </p>
+      )}
       <Canvas
         dashboard={shown}
         filters={filters}
@@ -245,6 +244,7 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
         onEdit={(widget) => setDialog({ widget })}
         onDuplicate={(widget) => widget.id && dispatch({ kind: "duplicate", id: widget.id })}
         onDelete={(widget) => widget.id && dispatch({ kind: "delete", id: widget.id })}
+        onReorder={(widget, by) => widget.id && dispatch({ kind: "reorder", id: widget.id, by })}
       />
       {dialog === "library" && (
         <WidgetLibrary

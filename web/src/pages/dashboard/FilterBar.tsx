@@ -1,7 +1,8 @@
-// The dashboard filter bar: date range presets or custom dates, property filters, compare.
+// The dashboard filter bar: date range presets or custom dates, property filters, compare;
+// and the same filters as text for exports.
 import { useEffect, useState } from "preact/hooks";
 import { PropertyFilters } from "../../components/PropertyFilters";
-import { PRESETS, presetOf, presetRange, type Preset } from "../../lib/dates";
+import { PRESETS, presetOf, presetRange, rangeText, type Preset } from "../../lib/dates";
 import type { DashboardFilters, PropertyFilter, SchemaInfo } from "../../types";
 
 interface Props {
@@ -9,11 +10,13 @@ interface Props {
   schema?: SchemaInfo | null;
   filters: DashboardFilters;
   onChange: (filters: DashboardFilters) => void;
+  /** Called when a control of the bar gets focus (the page then loads what pickers need). */
+  onFirstUse?: () => void;
 }
 
 const isIsoDate = (text: string | null | undefined) => Boolean(text && /^\d{4}-\d{2}-\d{2}$/.test(text));
 
-export function FilterBar({ projectId, schema, filters, onChange }: Props) {
+export function FilterBar({ projectId, schema, filters, onChange, onFirstUse }: Props) {
   const [custom, setCustom] = useState(presetOf(filters.date_from, filters.date_to) === "custom");
   const preset: Preset = custom ? "custom" : presetOf(filters.date_from, filters.date_to);
   const [draft, setDraft] = useState<PropertyFilter[]>(filters.properties ?? []);
@@ -36,6 +39,7 @@ export function FilterBar({ projectId, schema, filters, onChange }: Props) {
     <form
       class="filter-bar"
       aria-label="Dashboard filters"
+      onFocusIn={onFirstUse}
       onSubmit={(e) => {
         e.preventDefault();
         onChange({ ...filters, properties: draft.filter((f) => f.property) });
@@ -89,5 +93,21 @@ export function FilterBar({ projectId, schema, filters, onChange }: Props) {
         </button>
       )}
     </form>
+  );
+}
+
+/** The filters as text, where they cannot be changed (exports, print view). */
+export function FilterSummary({ filters }: { filters: DashboardFilters }) {
+  return (
+    <p class="filter-summary" data-testid="filter-summary">
+      <span>Date range: {rangeText(filters.date_from, filters.date_to)}</span>
+      {filters.compare && <span> · compared to the previous period</span>}
+      {(filters.properties ?? []).map((f, i) => (
+        <span key={i}>
+          {" "}
+          · {f.property} {f.operator} {f.value === undefined ? "" : String(f.value)}
+        </span>
+      ))}
+    </p>
   );
 }

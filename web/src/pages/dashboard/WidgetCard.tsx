@@ -11,7 +11,7 @@ export interface WidgetSource {
   exportUrl?(widget: Widget, filters: DashboardFilters, format: "csv" | "xlsx" | "json"): string | null;
 }
 
-interface Props {
+export interface WidgetCardProps {
   widget: Widget;
   widgetKey: string;
   filters: DashboardFilters;
@@ -24,11 +24,13 @@ interface Props {
   onEdit?: () => void;
   onDuplicate?: () => void;
   onDelete?: () => void;
+  /** In the one-column layout's edit mode: move one place up or down (null at either end). */
+  reorder?: { up: (() => void) | null; down: (() => void) | null };
 }
 
 type State = { status: "loading" | "ready" | "error"; results?: unknown; error?: string };
 
-export function WidgetCard(props: Props) {
+export function WidgetCard(props: WidgetCardProps) {
   const { widget, widgetKey, filters, source, editing, print, liveTick, onStatus } = props;
   const [state, setState] = useState<State>({ status: widget.type === "markdown" ? "ready" : "loading" });
   const [manualTick, setManualTick] = useState(0);
@@ -80,6 +82,16 @@ export function WidgetCard(props: Props) {
           <div class="widget-actions">
             {editing ? (
               <>
+                {props.reorder && (
+                  <>
+                    <button type="button" class="icon" onClick={props.reorder.up ?? undefined} disabled={!props.reorder.up} aria-label={`Move ${widget.title} up`}>
+                      ↑
+                    </button>
+                    <button type="button" class="icon" onClick={props.reorder.down ?? undefined} disabled={!props.reorder.down} aria-label={`Move ${widget.title} down`}>
+                      ↓
+                    </button>
+                  </>
+                )}
                 <button type="button" class="icon" onClick={props.onEdit} aria-label={`Edit ${widget.title}`}>
                   ✎
                 </button>

@@ -1,7 +1,7 @@
 // Edit mode of a dashboard as a reducer: a draft of its widgets and the undo history.
 import type { Position, Widget, WidgetType } from "../../types";
 import { DEFAULT_OPTIONS, defaultQuery } from "./defaults";
-import { draftKey, placeBelow } from "./model";
+import { draftKey, placeBelow, readingOrder } from "./model";
 
 export interface EditState {
   widgets: Widget[];
@@ -18,6 +18,7 @@ export type EditAction =
   | { kind: "duplicate"; id: string }
   | { kind: "delete"; id: string }
   | { kind: "rename"; name: string }
+  | { kind: "reorder"; id: string; by: -1 | 1 }
   | { kind: "undo" };
 
 const MAX_UNDO = 100;
@@ -80,10 +81,32 @@ export function edit(state: EditState, action: EditAction): EditState {
       };
     case "rename":
       return { ...state, name: action.name };
+    case "reorder": {
+      const widgets = reorder(state.widgets, action.id, action.by);
+      return widgets === state.widgets ? state : { ...state, widgets, undo: remember(state), epoch: state.epoch + 1 };
+    }
     case "undo": {
       const last = state.undo[state.undo.length - 1];
       if (!last) return state;
       return { ...state, widgets: last.widgets, name: last.name, undo: state.undo.slice(0, -1), epoch: state.epoch + 1 };
     }
   }
+}
+
+/**
+ * Moves a widget one place up (-1) or down (1) in reading order, the one-column phone layout:
+ * it trades its grid cell (x, y) with its neighbour there; both keep their sizes, so the
+ * desktop grid changes only by the swap (the server moves down anything that now overlaps).
+ */
+export function reorder(widgets: Widget[], id: string, by: -1 | 1): Widget[] {
+  const order = readingOrder(widgets);
+  const at = order.findIndex((w) => w.id === id);
+  const other = order[at + by];
+  if (at < 0 || !other) return widgets;
+  const moved = order[at];
+  return widgets.map((w) => {
+    if (w === moved) return { ...w, position: { ...w.position, x: other.position.x, y: other.position.y } };
+    if (w === other) return { ...w, position: { ...w.position, x: moved.position.x, y: moved.position.y } };
+    return w;
+  });
 }

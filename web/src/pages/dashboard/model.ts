@@ -1,6 +1,6 @@
 // Pure helpers of the dashboard page: filters as URL parameters, specs with filters applied,
 // placing new widgets, the mobile order.
-import type { Params } from "../../api";
+import { withParams, type Params } from "../../api";
 import { defaultAggregate } from "../../widgets/shape";
 import type { Dashboard, DashboardFilters, Position, PropertyFilter, QuerySpec, Widget } from "../../types";
 
@@ -11,6 +11,11 @@ export function filterParams(filters: DashboardFilters): Params {
     compare: filters.compare ? "true" : undefined,
     properties: filters.properties?.length ? JSON.stringify(filters.properties) : undefined,
   };
+}
+
+/** Where a saved widget's data is read for the filters (a GET the browser may cache). */
+export function widgetDataUrl(base: string, widgetId: string, filters: DashboardFilters): string {
+  return withParams(`${base}/widgets/${encodeURIComponent(widgetId)}/data`, filterParams(filters));
 }
 
 /** Filters from a page URL's search parameters, falling back to the dashboard's stored ones. */
@@ -53,7 +58,14 @@ export function placeBelow(widgets: Widget[], w: number, h: number): Position {
   return { x: 0, y: bottom, w: Math.min(12, Math.max(1, w)), h: Math.max(1, h) };
 }
 
-/** Widgets in reading order (top to bottom, left to right): the one-column mobile layout. */
+const byCell = (a: Widget, b: Widget) => a.position.y - b.position.y || a.position.x - b.position.x;
+
+/** Widgets by their grid cells: top to bottom, left to right. */
+export function readingOrder(widgets: Widget[]): Widget[] {
+  return [...widgets].sort(byCell);
+}
+
+/** The one-column mobile layout: the server's derived one when given, else reading order. */
 export function mobileOrder(dashboard: Pick<Dashboard, "widgets" | "layouts">): Widget[] {
   const mobile = dashboard.layouts?.mobile;
   const rank = new Map((mobile ?? []).map((item, i) => [String(item.id), item.y * 1000 + i]));
@@ -61,7 +73,7 @@ export function mobileOrder(dashboard: Pick<Dashboard, "widgets" | "layouts">): 
     const ra = rank.get(String(a.id));
     const rb = rank.get(String(b.id));
     if (ra !== undefined && rb !== undefined) return ra - rb;
-    return a.position.y - b.position.y || a.position.x - b.position.x;
+    return byCell(a, b);
   });
 }
 
