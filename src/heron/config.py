@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         default=1_000_000, description="Events per second a project may send before 429."
     )
     threads: int | None = Field(default=None, description="Query threads (default: all cores).")
+    duckdb_memory_limit: str = Field(
+        default="1GB",
+        description="Most memory the embedded DuckDB store may use for its block cache and "
+        "query intermediates (DuckDB's memory_limit, e.g. 512MB, 2GB); larger queries spill "
+        "to disk. Empty: DuckDB's default of 80% of RAM.",
+    )
 
     secure_cookies: bool = Field(
         default=False, description="Mark session cookies Secure even on plain-HTTP requests."

@@ -9,6 +9,7 @@ describe("date-range presets", () => {
     expect(presetRange("7d", today)).toEqual({ date_from: "-7d", date_to: "today" });
     expect(presetRange("30d", today)).toEqual({ date_from: "-30d", date_to: "today" });
     expect(presetRange("90d", today)).toEqual({ date_from: "-90d", date_to: "today" });
+    expect(presetRange("180d", today)).toEqual({ date_from: "-180d", date_to: "today" });
   });
 
   it("starts this month on its first day", () => {

@@ -40,7 +40,9 @@ from heron.ingest.parse import FieldError, Limits, now_us, parse_event
 from heron.ingest.readers import ImportFormat, LineChunk, TableChunk, detect_format, read_chunks
 from heron.store.base import AppendResult
 
-DEFAULT_BATCH_ROWS = 200_000
+DEFAULT_BATCH_ROWS = 2 * 122_880
+"""Two DuckDB row groups: a commit of full row groups writes them once, compressed, where a
+partial one is rewritten by a later checkpoint (docs/decisions.md)."""
 KEPT_REJECTIONS = 20
 ROWS_PER_SLICE = 10_000
 """Rows decoded into Python objects at once on the per-row path (bounds its memory)."""
@@ -183,8 +185,8 @@ class _Importer:
                 objects = row_objects(prepared, positions)
                 batches.append(self._slow(objects, positions + chunk.first_row, rejections))
         batch = pa.concat_tables(batches) if batches else RAW_SCHEMA.empty_table()
-        if len(batches) > 1:
-            batch = batch.sort_by("timestamp")
+        if not _in_time_order(batch):
+            batch = batch.sort_by("timestamp")  # stable: file order breaks ties
         return _Prepared(batch, rejections, _row_count(chunk), chunk.position)
 
     def _decode(self, lines: list[bytes | None]) -> list[Any]:
@@ -263,6 +265,13 @@ def _agents(agents: pa.ChunkedArray) -> list[pa.Array]:
     parsed = [parse_user_agent(agent) for agent in distinct]
     positions = pc.index_in(agents, value_set=pa.array(distinct, pa.string()))
     return [pa.array([p[i] for p in parsed], pa.string()).take(positions) for i in range(3)]
+
+
+def _in_time_order(batch: pa.Table) -> bool:
+    """Whether a batch is sorted by timestamp already (then the store dedupes, merges
+    identities and assigns sessions in the same order whichever path prepared it)."""
+    stamps = batch["timestamp"].combine_chunks().cast(pa.int64()).to_numpy()
+    return bool(np.all(stamps[1:] >= stamps[:-1]))
 
 
 def _row_count(chunk: LineChunk | TableChunk) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,8 +17,9 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from heron.config import load_settings
 from heron.events import RAW_SCHEMA
-from heron.store import identity, materialise
+from heron.store import groups, identity, materialise
 from heron.store.base import AppendResult, StoreUnavailable, register_backend
 from heron.store.dedupe import RecentIds, plan_dedupe, stored_keys
 from heron.store.duckdb_schema import (
@@ -36,12 +38,19 @@ class DuckDBStore:
     dialect: ClassVar[str] = "duckdb"
 
     def __init__(
-        self, path: str | Path, *, dedupe_window: int = 1_000_000, threads: int | None = None
+        self,
+        path: str | Path,
+        *,
+        dedupe_window: int = 1_000_000,
+        threads: int | None = None,
+        memory_limit: str | None = None,
     ) -> None:
         self.path = str(path)
+        config: dict[str, Any] = {"threads": threads} if threads else {}
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        config = {"threads": threads} if threads else {}
+            if memory_limit:  # an in-memory database must hold all its data: no limit there
+                config["memory_limit"] = memory_limit
         self._con = duckdb.connect(self.path, config=config)
         for statement in DDL:
             self._con.execute(statement)
@@ -54,6 +63,8 @@ class DuckDBStore:
         self._con.execute(PREPARE_INSERT_DERIVED)
         self._con.unregister("derived")
         self._write_lock = threading.Lock()
+        self._helper = ThreadPoolExecutor(1, thread_name_prefix="heron-duckdb-insert")
+        """Runs large inserts while the writer extracts identity and group facts."""
         self._versions: Counter[int] = Counter()
         self._epoch = int(datetime.now(UTC).timestamp())
         self.recent = RecentIds(dedupe_window)
@@ -100,20 +111,17 @@ class DuckDBStore:
 
     def _commit(self, batch: pa.Table) -> None:
         con = self._con
-        ops = identity.extract_ops(batch)
         derived, rest = _split_derivation(batch)
         con.execute("BEGIN TRANSACTION")
         try:
-            for name, table, statement in (
-                ("derived", derived, "insert_derived"),
-                ("batch", rest, "insert_events"),
-            ):
-                if table is not None and table.num_rows:
-                    con.register(name, table)
-                    con.execute(f"EXECUTE {statement}")
-                    con.unregister(name)
+            inserting = self._start_insert(derived, rest)
+            try:  # the facts are extracted while DuckDB inserts (without the GIL)
+                ops = identity.extract_ops(batch)
+                facts = groups.extract(batch)
+            finally:
+                inserting.result()
             plans = self._apply_identity(ops) if ops else []
-            self._groups.write(batch, datetime.now(UTC).replace(tzinfo=None))
+            self._groups.write(batch, datetime.now(UTC).replace(tzinfo=None), facts)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -121,6 +129,31 @@ class DuckDBStore:
             raise
         for project_id, writes in plans:
             self._identity_cache.committed(project_id, writes)
+
+    def _start_insert(self, derived: pa.Table | None, rest: pa.Table | None) -> Future[None]:
+        """Insert the rows: on the helper thread when the SQL derives many of them, so the
+        caller's Python work overlaps DuckDB's; otherwise here (no thread hand-off)."""
+        if rest is not None and rest.num_rows > PYTHON_DERIVATION_MAX_ROWS:
+            return self._helper.submit(self._insert, derived, rest)
+        done: Future[None] = Future()
+        try:
+            self._insert(derived, rest)
+        except BaseException as exc:
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
+        return done
+
+    def _insert(self, derived: pa.Table | None, rest: pa.Table | None) -> None:
+        con = self._con
+        for name, table, statement in (
+            ("derived", derived, "insert_derived"),
+            ("batch", rest, "insert_events"),
+        ):
+            if table is not None and table.num_rows:
+                con.register(name, table)
+                con.execute(f"EXECUTE {statement}")
+                con.unregister(name)
 
     def _apply_identity(
         self, ops: list[identity.IdentityOp]
@@ -238,6 +271,7 @@ class DuckDBStore:
         with self._write_lock:
             if not self._closed:
                 self._closed = True
+                self._helper.shutdown()
                 self._con.close()
 
     def _load_recent_ids(self) -> None:
@@ -269,4 +303,4 @@ def _open(url: str) -> DuckDBStore:
     path = unquote(parts.path) if parts.path else ":memory:"
     if parts.netloc and parts.netloc != "":
         path = f"{parts.netloc}{path}"
-    return DuckDBStore(path or ":memory:")
+    return DuckDBStore(path or ":memory:", memory_limit=load_settings().duckdb_memory_limit)

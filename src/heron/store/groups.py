@@ -92,7 +92,7 @@ def extract(batch: pa.Table) -> GroupBatch:
         return out
     seen: list[tuple[datetime, int, str]] = []
     properties = batch["properties"]
-    if pc.any(pc.match_substring(properties, '"$groups"')).as_py():
+    if pc.any(pc.match_substring_regex(properties, r'"\$groups"')).as_py():  # RE2 is faster
         found = pc.struct_field(pc.extract_regex(properties, _GROUPS_OBJECT), "groups")
         pairs = pa.table(
             {"project_id": batch["project_id"], "groups": found, "timestamp": batch["timestamp"]}
@@ -193,8 +193,10 @@ class GroupWriter(ABC):
     def __init__(self) -> None:
         self._known: dict[int, dict[str, int]] = {}
 
-    def write(self, batch: pa.Table, now: datetime) -> None:
-        found = extract(batch)
+    def write(self, batch: pa.Table, now: datetime, found: GroupBatch | None = None) -> None:
+        """Apply the batch's group facts (``found``: ``extract(batch)``, if already known)."""
+        if found is None:
+            found = extract(batch)
         for project_id, seen in found.types.items():
             known = self._known.get(project_id)
             if known is None or (

@@ -23,6 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -32,6 +33,8 @@ import pyarrow.compute as pc
 from heron.events import person_id_for
 
 IDENTITY_EVENTS = ("$identify", "$create_alias")
+_person_id = lru_cache(maxsize=65_536)(person_id_for)
+"""``person_id_for``, cached: a batch's ops name the same distinct ids again and again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,7 @@ def extract_ops(batch: pa.Table) -> list[IdentityOp]:
         return []
     mask = pc.or_(
         pc.is_in(batch["event"], value_set=pa.array(IDENTITY_EVENTS)),
-        pc.match_substring(batch["properties"], '"$set'),
+        pc.match_substring_regex(batch["properties"], r'"\$set'),  # RE2: ~2x match_substring
     )
     rows = batch.filter(mask)
     if rows.num_rows == 0:
@@ -154,9 +157,9 @@ def involved_persons(ops: Iterable[IdentityOp]) -> set[uuid.UUID]:
     """The initial person ids of every distinct id the ops mention."""
     ids: set[uuid.UUID] = set()
     for op in ops:
-        ids.add(person_id_for(op.project_id, op.distinct_id))
+        ids.add(_person_id(op.project_id, op.distinct_id))
         if op.absorb:
-            ids.add(person_id_for(op.project_id, op.absorb))
+            ids.add(_person_id(op.project_id, op.absorb))
     return ids
 
 
@@ -173,7 +176,7 @@ def plan(project_id: int, ops: Iterable[IdentityOp], state: IdentityState) -> Id
         absorbed_by.setdefault(new, []).append(old)
 
     def resolve(distinct_id: str) -> uuid.UUID:
-        pid = person_id_for(project_id, distinct_id)
+        pid = _person_id(project_id, distinct_id)
         return overrides.get(pid, pid)
 
     for op in ops:

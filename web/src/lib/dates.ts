@@ -1,12 +1,14 @@
 // Date-range presets of the filter bar, as the query specs' date bounds.
 
-export type Preset = "today" | "7d" | "30d" | "90d" | "month" | "custom";
+export type Preset = "today" | "7d" | "30d" | "90d" | "180d" | "365d" | "month" | "custom";
 
 export const PRESETS: { id: Preset; label: string }[] = [
   { id: "today", label: "Today" },
   { id: "7d", label: "Last 7 days" },
   { id: "30d", label: "Last 30 days" },
   { id: "90d", label: "Last 90 days" },
+  { id: "180d", label: "Last 180 days" },
+  { id: "365d", label: "Last 365 days" },
   { id: "month", label: "This month" },
   { id: "custom", label: "Custom" },
 ];
@@ -30,7 +32,9 @@ export function presetRange(preset: Preset, today: Date = new Date()): { date_fr
     case "30d":
       return { date_from: "-30d", date_to: "today" };
     case "90d":
-      return { date_from: "-90d", date_to: "today" };
+    case "180d":
+    case "365d":
+      return { date_from: `-${preset}`, date_to: "today" };
     case "month":
       return { date_from: monthStart(today), date_to: "today" };
     case "custom":

@@ -1,0 +1,39 @@
+"""The DuckDB store's memory cap (``HERON_DUCKDB_MEMORY_LIMIT``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from heron.config import load_settings
+from heron.store.base import EventStore, open_store
+from heron.store.duckdb import DuckDBStore
+
+LIMIT_SQL = "SELECT current_setting('memory_limit') AS limit"
+
+
+def limit_of(store: EventStore) -> str:
+    try:
+        return str(store.query(LIMIT_SQL)["limit"][0])
+    finally:
+        store.close()
+
+
+def test_a_file_store_is_capped(tmp_path: Path) -> None:
+    assert limit_of(DuckDBStore(tmp_path / "e.duckdb", memory_limit="100MiB")) == "100.0 MiB"
+
+
+def test_an_in_memory_store_is_not_capped() -> None:
+    uncapped = limit_of(DuckDBStore(":memory:"))
+    assert limit_of(DuckDBStore(":memory:", memory_limit="100MiB")) == uncapped
+
+
+def test_open_store_applies_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HERON_DUCKDB_MEMORY_LIMIT", "64MiB")
+    assert limit_of(open_store(f"duckdb:///{tmp_path / 'e.duckdb'}")) == "64.0 MiB"
+
+
+def test_the_default_is_1gb(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HERON_DUCKDB_MEMORY_LIMIT", raising=False)
+    assert load_settings().duckdb_memory_limit == "1GB"
