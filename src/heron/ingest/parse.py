@@ -13,6 +13,7 @@ import uuid as uuid_mod
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -332,8 +333,15 @@ def _timestamp_us(value: Any) -> int | None:
 def _sent_at(value: Any, default: int | None = None) -> int | None:
     if value is None:
         return default
-    parsed = _timestamp_us(value)
+    parsed = _sent_at_text(value) if isinstance(value, str) else _timestamp_us(value)
     return default if parsed is None else parsed
+
+
+@lru_cache(maxsize=256)
+def _sent_at_text(value: str) -> int | None:
+    """A textual ``sent_at``, parsed once: SDKs that stamp every message of a batch with
+    the batch's send time (Segment, RudderStack) repeat the same text a hundred times."""
+    return _timestamp_us(value)
 
 
 def now_us() -> int:
