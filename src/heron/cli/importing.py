@@ -17,6 +17,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from heron.cli.tuning import tune_process
 from heron.config import Settings, load_settings
 from heron.ingest.enrich import Sessionizer
 from heron.ingest.importer import DEFAULT_BATCH_ROWS, BulkSink, ImportReport, import_file
@@ -57,6 +58,7 @@ def import_command(
         file_format = ImportFormat(fmt) if fmt else detect_format(file)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--format'") from None
+    tune_process()
     settings = load_settings()
     with meta_session(settings) as session:
         if get_project(session, project_id) is None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from heron.cli.tuning import tune_process
 from heron.config import Settings, load_settings
 from heron.meta.bootstrap import ensure_default_setup
 from heron.meta.db import meta_session
@@ -29,16 +29,10 @@ def settings_from(host: str | None, port: int | None, data_dir: Path | None) -> 
     return load_settings(**overrides)
 
 
-SWITCH_INTERVAL_SECONDS = 0.0005
-"""How long a thread may hold the GIL while another waits (Python's default is 5 ms). The
-ingest writer thread hands the GIL back on every DuckDB call of a commit and must win it
-back from the busy event loop each time; at the default, those waits bound commits/s."""
-
-
 def run_server(settings: Settings) -> None:
     import uvicorn
 
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    tune_process()
 
     from heron.app.factory import create_app
 
