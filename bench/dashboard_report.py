@@ -151,13 +151,11 @@ def merged_section(document: str, label: str, body: str, section: str = SECTION)
 def publish(suite: str, run: dict[str, Any], tables: list[harness.Table], write_docs: bool) -> None:
     """Print the tables, save the raw run, and with ``write_docs`` rewrite the suite's
     sub-section of the run's size in ``docs/benchmarks.md``."""
-    for table in tables:
-        harness.print_table(table)
-    saved = harness.save_results(suite, {"machine": harness.machine(), **run})
-    print(f"results: {saved.relative_to(harness.REPO_ROOT)}")
-    if write_docs:
-        body = "\n\n".join(harness.to_markdown(t) for t in tables)
-        document = harness.DOCS_FILE.read_text() if harness.DOCS_FILE.exists() else ""
-        label = q.size_label(run["events"])
-        path = harness.write_docs_section(suite, merged_section(document, label, body, suite))
-        print(f"docs: {path.relative_to(harness.REPO_ROOT)}")
+    label = q.size_label(run["events"])
+    harness.publish(
+        suite,
+        {"machine": harness.machine(), **run},
+        tables,
+        write_docs,
+        lambda document, body: merged_section(document, label, body, suite),
+    )

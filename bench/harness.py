@@ -341,6 +341,26 @@ def write_docs_section(name: str, body: str, path: Path = DOCS_FILE) -> Path:
     return path
 
 
+def publish(
+    suite: str,
+    payload: Mapping[str, Any],
+    tables: list[Table],
+    write_docs: bool,
+    section: Callable[[str, str], str] = lambda _document, body: body,
+) -> None:
+    """Print a run's tables, save its raw numbers and, with ``write_docs``, rewrite the
+    suite's section of ``docs/benchmarks.md`` with ``section(current document, tables)``."""
+    for table in tables:
+        print_table(table)
+    saved = save_results(suite, payload)
+    print(f"results: {saved.relative_to(REPO_ROOT)}")
+    if write_docs:
+        body = "\n\n".join(to_markdown(t) for t in tables)
+        document = DOCS_FILE.read_text() if DOCS_FILE.exists() else ""
+        path = write_docs_section(suite, section(document, body))
+        print(f"docs: {path.relative_to(REPO_ROOT)}")
+
+
 def save_results(suite: str, payload: Mapping[str, Any]) -> Path:
     """Save a run's raw numbers as JSON under ``.bench-data/results/``."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

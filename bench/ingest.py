@@ -349,15 +349,7 @@ def to_json(run: Run) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     config = config_from(argv)
     run = run_suite(config)
-    tables = render(run)
-    for table in tables:
-        harness.print_table(table)
-    saved = harness.save_results("ingest", to_json(run))
-    print(f"results: {saved.relative_to(harness.REPO_ROOT)}")
-    if config.write_docs:
-        body = "\n\n".join(harness.to_markdown(t) for t in tables)
-        path = harness.write_docs_section("ingest", body)
-        print(f"docs: {path.relative_to(harness.REPO_ROOT)}")
+    harness.publish("ingest", to_json(run), render(run), config.write_docs)
     checks = [r.verified for r in run.http] + [r.verified for r in run.bulk]
     if run.soak is not None:
         checks.append(run.soak.verified)

@@ -383,11 +383,5 @@ def main(argv: list[str]) -> int:
     run = {"config": asdict(config), "sizes": sizes, "load_before": load_before}
     run["load_after"] = harness.load_average()
     tables = render(run, " ".join(["python -m bench queries", *argv]))
-    for table in tables:
-        harness.print_table(table)
-    saved = harness.save_results("queries", {"machine": harness.machine(), **run})
-    print(f"results: {saved.relative_to(harness.REPO_ROOT)}")
-    if args.write_docs:
-        body = "\n\n".join(harness.to_markdown(t) for t in tables)
-        print(f"docs: {harness.write_docs_section('queries', body).relative_to(harness.REPO_ROOT)}")
+    harness.publish("queries", {"machine": harness.machine(), **run}, tables, args.write_docs)
     return 0 if all("error" not in s for s in sizes) else 1
