@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from heron.dashboards.spec import DashboardFilters
-from heron.metrics.builtins import BUILTINS
+from heron.metrics.builtins import reads_revenue
 from heron.query.registry import KINDS, SpecError, parse_spec
 
 
@@ -46,11 +46,3 @@ def accepted(spec: dict[str, Any]) -> bool:
     except SpecError:
         return False
     return True
-
-
-def reads_revenue(query: dict[str, Any]) -> bool:
-    """A ``RevenueQuery``, or a ``MetricQuery`` of a revenue metric."""
-    builtin = BUILTINS.get(str(query.get("metric"))) if query.get("kind") == "MetricQuery" else None
-    return query.get("kind") == "RevenueQuery" or (
-        builtin is not None and builtin.revenue is not None
-    )

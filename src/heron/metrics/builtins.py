@@ -335,10 +335,21 @@ _ALL = [
 BUILTINS: dict[str, Builtin] = {metric.name: metric for metric in _ALL}
 
 
+def _builtin_of(query: dict[str, Any]) -> Builtin | None:
+    return BUILTINS.get(str(query.get("metric"))) if query.get("kind") == "MetricQuery" else None
+
+
 def reads_ledger(query: dict[str, Any]) -> bool:
     """Whether a query spec reads the subscription ledger, which only roles that may read
     revenue see: a ``RevenueQuery``, or a ``MetricQuery`` of a metric reading it."""
-    if query.get("kind") == "RevenueQuery":
-        return True
-    builtin = BUILTINS.get(str(query.get("metric"))) if query.get("kind") == "MetricQuery" else None
-    return builtin is not None and builtin.reads_ledger
+    builtin = _builtin_of(query)
+    return query.get("kind") == "RevenueQuery" or (builtin is not None and builtin.reads_ledger)
+
+
+def reads_revenue(query: dict[str, Any]) -> bool:
+    """Whether a query spec reads the ledger only (no events, so no event properties): a
+    ``RevenueQuery``, or a ``MetricQuery`` of a revenue metric."""
+    builtin = _builtin_of(query)
+    return query.get("kind") == "RevenueQuery" or (
+        builtin is not None and builtin.revenue is not None
+    )
