@@ -205,19 +205,26 @@ def duplicate_dashboard(dashboard_id: int, access: Editor, request: Request) -> 
 def widget_data(
     dashboard_id: int, widget_id: str, access: Reader, service: Service, request: Request
 ) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    with runtime.meta() as s:
-        dashboard = load(s, access, dashboard_id)
-    require_widget_access(access, dashboard, widget_id)
-    overrides = request_overrides(request)
-    _, result = widget_result(service, access.project, dashboard, widget_id, overrides)
+    _, result = readable_widget(dashboard_id, widget_id, access, service, request)
     return JSONResponse(result)
 
 
-def require_widget_access(access: ProjectAccess, dashboard: Dashboard, widget_id: str) -> None:
-    """Revenue widgets are for roles that may read revenue; SQL ones for every reader."""
+def readable_widget(
+    dashboard_id: int,
+    widget_id: str,
+    access: ProjectAccess,
+    service: QueryService,
+    request: Request,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A widget of a dashboard the principal may read, and its result under the request's
+    filters. Revenue widgets are for roles that may read revenue; SQL ones for every reader."""
+    runtime: Runtime = request.app.state.runtime
+    with runtime.meta() as s:
+        dashboard = load(s, access, dashboard_id)
     if reads_ledger(find_widget(dashboard, widget_id).get("query") or {}):
         require(access.role, Action.READ_REVENUE)
+    overrides = request_overrides(request)
+    return widget_result(service, access.project, dashboard, widget_id, overrides)
 
 
 @router.get(BASE + "/{dashboard_id}/widgets/{widget_id}/export")
@@ -233,12 +240,7 @@ def widget_export(
     if exporter is None:
         known = ", ".join(EXPORTERS)
         raise ApiError(400, "invalid_format", f"unknown export format {format!r}; use {known}")
-    runtime: Runtime = request.app.state.runtime
-    with runtime.meta() as s:
-        dashboard = load(s, access, dashboard_id)
-    require_widget_access(access, dashboard, widget_id)
-    overrides = request_overrides(request)
-    widget, result = widget_result(service, access.project, dashboard, widget_id, overrides)
+    widget, result = readable_widget(dashboard_id, widget_id, access, service, request)
     title = widget.get("title") or widget_id
     table = to_table(widget["query"]["kind"], result["results"])
     filename = f"{slug(title)}.{exporter.extension}"
