@@ -12,7 +12,11 @@ Definitions (CONTRACTS.md, TrendsQuery):
   with no value is 0.
 - ``weekly_active`` / ``monthly_active`` count distinct persons active in the 7 / 30 local
   days ending on each interval's last day (cut at the range end), so the first windows
-  reach back before ``date_from``. They need a day, week or month interval.
+  reach back before ``date_from``. They need a day, week or month interval. When the
+  windows and the range fit in 64 local days, SQL returns a bitmask of active days per
+  person (grouped by mask) and Python counts the masks meeting each window
+  (:mod:`heron.analysis.active_masks`); longer spans return non-overlapping person-day
+  spans that Python sums (:func:`_active`).
 - ``breakdown`` keeps the ``limit`` values with most events in the range (ties by value),
   puts every other value in ``"$other"`` and events without the property in ``"$none"``.
   Entries come ordered by their total, ``"$other"`` and ``"$none"`` last.
@@ -29,9 +33,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlglot import exp
 
+from heron.analysis import active_masks as masks
 from heron.analysis import formula as formulas
 from heron.analysis.intervals import (
     Buckets,
@@ -167,8 +173,10 @@ def compile_series(
     rng = buckets.rng
     windows = trailing_windows(buckets, window_days) if window_days else []
     source = rng
+    origin = None
     if windows:
         source = ctx.local_range(min(windows[0].lo, rng.start_local), rng.end_local)
+        origin = masks.mask_origin(windows, rng)
     breakdown = spec.breakdown
     filters = [*spec.filters, *first.filters]
     units = any(s.math == "dau" for s in batch) or window_days is not None
@@ -193,7 +201,9 @@ def compile_series(
         _skip_identity(query)
     d = ctx.dialect
     ts = exp.column("timestamp", "e")
-    if windows:
+    if origin is not None:
+        columns = [exp.alias_(masks.day_bit(ctx, ts, source, origin), masks.DAY_BIT)]
+    elif windows:
         columns = [exp.alias_(d.trunc("day", ctx.local_time(ts, source)), "day")]
     else:
         columns = buckets.columns(ctx, ts, source)
@@ -231,6 +241,8 @@ def compile_series(
         with_ctes = [("matched", query.select(*columns)), ("top_values", ranked)]
         grouped = exp.to_table("matched")
         keys = [exp.alias_(_bucketed_value(), BREAKDOWN)]
+    if origin is not None:
+        return masks.compile_masks(d.name, grouped, keys, with_ctes)
     if window_days:
         return _active(window_days, grouped, keys, with_ctes)
     names = buckets.group_names()
@@ -283,7 +295,8 @@ def _active(
     keys: list[exp.Expr],
     with_ctes: list[tuple[str, exp.Select]],
 ) -> exp.Select:
-    """Trailing-window activity as ``(day, stop, [breakdown_value,] value)`` spans.
+    """Trailing-window activity as ``(day, stop, [breakdown_value,] value)`` spans, for
+    windows too long for the masks of :mod:`heron.analysis.active_masks`.
 
     Each person-day opens a span ``[day, stop)``: up to ``days`` days long, cut at the
     person's next active day, so one person's spans never overlap. The persons active in
@@ -350,7 +363,14 @@ def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[st
     computed: dict[int, dict[str | None, list[float]]] = {}
     for batch in batches(spec):
         members = [spec.series[i] for i in batch]
-        rows = runner.execute(compile_series(runner.ctx, spec, members, buckets)).to_pylist()
+        table = runner.execute(compile_series(runner.ctx, spec, members, buckets))
+        days = ACTIVE_DAYS.get(members[0].math)
+        if days is not None:  # a trailing-window series is alone in its batch
+            data = _data(spec, buckets, 0)
+            data.update(_active_counts(table, buckets, days))
+            computed[batch[0]] = _ordered(data)
+            continue
+        rows = table.to_pylist()
         for position, index in enumerate(batch):
             computed[index] = _series_data(spec, members[position], position, rows, buckets)
     per_series = [computed[i] for i in range(len(spec.series))]
@@ -368,6 +388,11 @@ def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[st
     return entries
 
 
+def _data(spec: TrendsQuery, buckets: Buckets, zero: float) -> dict[str | None, list[float]]:
+    """The entries every series has: one of zeros without a breakdown, none with one."""
+    return {None: [zero] * len(buckets)} if spec.breakdown is None else {}
+
+
 def _series_data(
     spec: TrendsQuery,
     series: Series,
@@ -382,21 +407,31 @@ def _series_data(
     matching events.
     """
     number = float if series.math in PROPERTY_MATHS else int
-    data: dict[str | None, list[float]] = {}
-    if spec.breakdown is None:
-        data[None] = [number(0)] * len(buckets)
-    window_days = ACTIVE_DAYS.get(series.math)
+    data = _data(spec, buckets, number(0))
     column = value_column(position)
-    if window_days:
-        windows = trailing_windows(buckets, window_days)
-        data.update(trailing_counts(rows, windows, BREAKDOWN))
-    else:
-        for row in rows:
-            bucket = buckets.position(row)
-            if bucket is None:
-                continue
-            values = data.setdefault(row.get(BREAKDOWN), [number(0)] * len(buckets))
-            values[bucket] = number(row[column] or 0)
+    for row in rows:
+        bucket = buckets.position(row)
+        if bucket is None:
+            continue
+        values = data.setdefault(row.get(BREAKDOWN), [number(0)] * len(buckets))
+        values[bucket] = number(row[column] or 0)
+    return _ordered(data)
+
+
+def _active_counts(table: pa.Table, buckets: Buckets, days: int) -> dict[Any, list[int]]:
+    """Persons per trailing window and breakdown value, from either form of
+    :func:`compile_series`' result (masks, or person-day spans)."""
+    windows = trailing_windows(buckets, days)
+    if not windows:
+        return {}
+    origin = masks.mask_origin(windows, buckets.rng)
+    if origin is not None:
+        return masks.mask_counts(table, windows, origin, BREAKDOWN)
+    return trailing_counts(table.to_pylist(), windows, BREAKDOWN)
+
+
+def _ordered(data: dict[str | None, list[float]]) -> dict[str | None, list[float]]:
+    """Entries in display order: by total, ``"$other"`` and ``"$none"`` last."""
     special = {OTHER: 1, NONE: 2}
     order = sorted(data, key=lambda v: (special.get(v or "", 0), -sum(data[v]), str(v)))
     return {value: data[value] for value in order}

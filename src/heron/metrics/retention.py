@@ -48,14 +48,21 @@ def _cohort(run: MetricRun) -> exp.Select:
     )
 
 
-def _active_days(run: MetricRun) -> exp.Select:
+def _active_days(run: MetricRun, skip_days: int = 0) -> exp.Select:
+    """Distinct ``(person, local day)`` of active events from the range start on.
+
+    A DN retention only looks at activity N days after a signup in the range, so it passes
+    ``skip_days = N``: the scan then starts ``N - 1`` days after the range start (a day of
+    margin for the offset changes between local and UTC days).
+    """
     ctx, d = run.ctx, run.ctx.dialect
+    since = run.rng.start_utc + timedelta(days=max(skip_days - 1, 0))
     horizon = ctx.local_range(run.rng.start_local, max(run.rng.end_local, _local_now(run)))
     local = ctx.local_time(exp.column("timestamp", "e"), horizon)
     return (
         event_rows(ctx, None, filters=run.filters)
         .where(active_condition(run))
-        .where(ts_at_least(run, run.rng.start_utc))
+        .where(ts_at_least(run, since))
         .select(exp.alias_(person_id(ctx), "person"), exp.alias_(d.trunc("day", local), "day"))
         .distinct()
     )
@@ -93,7 +100,7 @@ def retention(days: int, *, or_after: bool) -> ComputeFn:
         cohort = _cohort(run).select(
             exp.alias_(exp.Add(this=exp.column("day"), expression=width), "target")
         )
-        active = _active_days(run)
+        active = _active_days(run, days)
         if or_after:
             latest = (
                 exp.select("person", exp.alias_(exp.Max(this=exp.column("day")), "last_day"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from calendar import monthrange
 from datetime import UTC, date, datetime, timedelta
@@ -77,8 +78,17 @@ def offset_segments(
     """UTC offsets (seconds) in force over ``[start_utc, end_utc)``: ``[(until_utc, offset)]``.
 
     The last segment's ``until`` is ``None``. DST changes are found by probing hourly and
-    refining to the second, so any zoneinfo rule is honoured.
+    refining to the second, so any zoneinfo rule is honoured. The probing costs a few
+    milliseconds for a range of months and every query asks for the same few ranges, so
+    results are remembered.
     """
+    return list(_offset_segments(tz, start_utc, end_utc))
+
+
+@functools.lru_cache(maxsize=1024)
+def _offset_segments(
+    tz: ZoneInfo, start_utc: datetime, end_utc: datetime
+) -> tuple[tuple[datetime | None, int], ...]:
 
     def offset(moment: datetime) -> int:
         delta = moment.replace(tzinfo=UTC).astimezone(tz).utcoffset()
@@ -100,7 +110,7 @@ def offset_segments(
             current = offset(nxt)
         probe = nxt
     segments.append((None, current))
-    return segments
+    return tuple(segments)
 
 
 def truncate(moment: datetime, interval: Interval) -> datetime:

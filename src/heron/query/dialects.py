@@ -7,6 +7,7 @@ declarative subclass registered by name (the habit of sqlglot's own dialects).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar
@@ -96,7 +97,10 @@ class SqlDialect:
         """Text → double, NULL when not a number."""
         return self._template(self.number_template, value=value)
 
-    def regex(self, value: exp.Expression, pattern: str) -> exp.Expression:
+    def regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
+        prefix = prefix_test(value, pattern)
+        if prefix is not None:
+            return prefix
         return self._template(self.regex_template, value=value, pattern=pattern)
 
     def person(self, event_person: exp.Expression, override: exp.Expression) -> exp.Expression:
@@ -167,6 +171,9 @@ class ClickHouseDialect(SqlDialect):
 
     def regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
         """RE2 as on DuckDB: ``.`` does not match a newline (ClickHouse's default does)."""
+        prefix = prefix_test(value, pattern)
+        if prefix is not None:
+            return prefix
         template = self.regex_template
         if isinstance(pattern, exp.Literal) and pattern.is_string:
             pattern = exp.Literal.string("(?-s)" + pattern.this)
@@ -185,6 +192,32 @@ class ClickHouseDialect(SqlDialect):
 
 
 _BLANKS = " \t\n\r\v\f"
+_STARTS_WITH = re.compile(r"\^([A-Za-z0-9_]+)")
+_NOT_STARTING_WITH = re.compile(r"\^\[\^([^\\\]\[^-])\]")
+
+
+def prefix_test(value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression | None:
+    """A regex that only tests how a text starts, as a plain prefix comparison.
+
+    ``^abc`` (letters, digits, ``_``) is ``starts_with(value, 'abc')``; ``^[^c]`` (one
+    character that is not ``c``; the active-event test ``^[^$]``) is a non-empty value
+    not starting with ``c``. Both engines compare prefixes several times faster than they
+    run a regex; any other pattern gives ``None`` (use the regex).
+    """
+    text = pattern.this if isinstance(pattern, exp.Literal) and pattern.is_string else pattern
+    if not isinstance(text, str):
+        return None
+    if match := _STARTS_WITH.fullmatch(text):
+        return exp.StartsWith(this=value.copy(), expression=exp.Literal.string(match[1]))
+    if match := _NOT_STARTING_WITH.fullmatch(text):
+        starts = exp.StartsWith(this=value.copy(), expression=exp.Literal.string(match[1]))
+        return exp.Paren(
+            this=exp.and_(
+                exp.NEQ(this=value.copy(), expression=exp.Literal.string("")),
+                exp.Not(this=starts),
+            )
+        )
+    return None
 
 
 def dialect(name: str) -> SqlDialect:

@@ -1,0 +1,167 @@
+"""weekly_active / monthly_active on both methods: day masks (spans up to 64 local days)
+and person-day spans (longer), against hand-computed answers and the oracle."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from heron.analysis import active_masks
+from heron.analysis.intervals import Buckets, trailing_windows
+from heron.analysis.trends import compile_trends
+from heron.query.context import QueryContext
+from heron.query.dialects import dialect
+from heron.query.registry import parse_spec
+from heron.store.base import EventStore
+from tests.support.events import raw_batch
+from tests.unit.analysis.oracles import trends_oracle
+from tests.unit.analysis.oracles.group_data import GROUP_TYPE, by_group, with_groups
+from tests.unit.analysis.oracles.trends_data import (
+    NOW,
+    ORACLE_SETTINGS,
+    execute,
+    load,
+)
+from tests.unit.analysis.test_trends_oracle import ACTIVE_MATHS, assert_same_entries, cases
+
+P = 7
+UTC = ZoneInfo("UTC")
+
+
+def masked(store: EventStore, tz: str, spec: dict[str, Any]) -> list[bool]:
+    """Per compiled statement: does it use day masks (else person-day spans)?"""
+    ctx = QueryContext(P, ZoneInfo(tz), dialect(store.dialect), now=NOW)
+    trees = compile_trends(ctx, parse_spec(spec))
+    return [active_masks.MASK in tree.named_selects for tree in trees]
+
+
+def monthly(date_from: str, date_to: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "TrendsQuery",
+        "series": [{"event": "pageview", "math": "monthly_active"}],
+        "date_from": date_from,
+        "date_to": date_to,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("date_to", "interval", "days", "fits"),
+    [
+        ("2025-02-09", "day", 30, True),  # 29 days before the range + its 35 = 64
+        ("2025-02-10", "day", 30, False),
+        ("2025-03-10", "week", 7, True),  # the range's 64 days (the first window is inside)
+        ("2025-03-11", "week", 7, False),
+    ],
+)
+def test_masks_hold_at_most_64_local_days(
+    date_to: str, interval: str, days: int, fits: bool
+) -> None:
+    ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
+    buckets = Buckets.build(ctx, ctx.time_range("2025-01-06", date_to), interval)
+    windows = trailing_windows(buckets, days)
+    origin = active_masks.mask_origin(windows, buckets.rng)
+    assert (origin is not None) == fits
+    if origin is not None:
+        last = active_masks.window_bits(windows, origin)[-1]
+        assert last == ((1 << days) - 1) << (64 - days)
+
+
+def test_window_bits_cover_each_window_s_days() -> None:
+    ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
+    buckets = Buckets.build(ctx, ctx.time_range("2025-01-10", "2025-01-12"), "day")
+    windows = trailing_windows(buckets, 7)
+    origin = active_masks.mask_origin(windows, buckets.rng)
+    assert origin == datetime(2025, 1, 4)
+    assert active_masks.window_bits(windows, origin) == [0b1111111 << i for i in range(3)]
+
+
+@pytest.mark.parametrize(("date_to", "uses_masks"), [("2025-02-04", True), ("2025-02-20", False)])
+def test_both_methods_count_the_same(store: EventStore, date_to: str, uses_masks: bool) -> None:
+    rows = [
+        {"event": "pageview", "distinct_id": who, "timestamp": ts, "properties": {"plan": plan}}
+        for who, ts, plan in [
+            ("a", datetime(2024, 12, 20, 12), "pro"),
+            ("a", datetime(2025, 1, 2, 12), "pro"),
+            ("b", datetime(2025, 1, 20, 12), "free"),
+            ("c", datetime(2025, 2, 3, 23, 59), None),
+        ]
+    ]
+    store.append(raw_batch(rows, P))
+    spec = monthly("2025-01-01", date_to, breakdown={"property": "plan"})
+    assert masked(store, "UTC", spec) == [uses_masks]
+    got = {e["breakdown_value"]: e["data"] for e in execute(store, P, "UTC", spec)}
+    days = len(got["pro"])
+    # a: Dec 20 (until Jan 18) and Jan 2 (until Jan 31); b: Jan 20 → Feb 18; c: Feb 3 → Mar 4.
+    assert got["pro"] == [1] * 31 + [0] * (days - 31)
+    assert got["free"] == [0] * 19 + [1] * min(30, days - 19) + [0] * max(days - 49, 0)
+    assert got["$none"] == [0] * 33 + [1] * (days - 33)
+
+
+@st.composite
+def active_cases(draw: st.DrawFn, long: bool) -> tuple[Any, dict[str, Any]]:
+    """The oracle test's specs with trailing-activity series only, over ranges of 1-10 days
+    (day masks) or 65-81 days (longer than any mask) around the scenario's events, counting
+    persons or companies."""
+    scenario, spec = draw(cases())
+    start = draw(st.integers(-60, -5) if long else st.integers(-9, 4))
+    length = draw(st.integers(64, 80) if long else st.integers(0, 9))
+    series = [
+        {
+            **{k: s[k] for k in ("event", "filters", "name")},
+            "math": draw(st.sampled_from(ACTIVE_MATHS)),
+        }
+        for s in spec["series"]
+    ]
+    spec |= {
+        "series": series,
+        "interval": draw(st.sampled_from(["day", "day", "week", "month"])),
+        "date_from": scenario.local_date(start),
+        "date_to": scenario.local_date(start + length),
+    }
+    if draw(st.booleans()):
+        rows, noise = draw(with_groups(scenario.rows)), draw(with_groups(scenario.noise))
+        scenario = replace(scenario, rows=rows, noise=noise)
+        spec["aggregation_group_type"] = GROUP_TYPE
+    return scenario, spec
+
+
+@pytest.mark.slow
+@ORACLE_SETTINGS
+@pytest.mark.parametrize("long", [False, True], ids=["masks", "spans"])
+@given(data=st.data())
+def test_trailing_activity_matches_the_oracle(
+    store: EventStore, long: bool, data: st.DataObject
+) -> None:
+    scenario, spec = data.draw(active_cases(long))
+    assert set(masked(store, scenario.tz, spec)) == {not long}
+    project_id = load(store, scenario)
+    rows = scenario.batch_rows(project_id)
+    group_type = spec.get("aggregation_group_type")
+    plain = {k: v for k, v in spec.items() if k != "aggregation_group_type"}
+    expected = trends_oracle.trends(
+        by_group(rows, group_type) if group_type else rows, project_id, scenario.tz, plain
+    )
+    assert_same_entries(execute(store, project_id, scenario.tz, spec), expected)
+
+
+def test_windows_reach_back_across_a_dst_change(store: EventStore) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    moments = [("a", datetime(2025, 3, 30, 0, 30)), ("b", datetime(2025, 3, 31, 0, 30))]
+    rows = [
+        {"event": "pageview", "distinct_id": who, "timestamp": local.replace(tzinfo=berlin)}
+        for who, local in moments
+    ]
+    store.append(raw_batch(rows, P))
+    spec = {**monthly("2025-04-05", "2025-04-06"), "series": [{"math": "weekly_active"}]}
+    assert masked(store, "Europe/Berlin", spec) == [True]
+    [entry] = execute(store, P, "Europe/Berlin", spec)
+    # 00:30 local is still the previous day in UTC: the 7 local days ending Apr 5 start on
+    # Mar 30 (a and b), those ending Apr 6 on Mar 31 (b).
+    assert entry["data"] == [2, 1]
