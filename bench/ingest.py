@@ -91,6 +91,15 @@ class SoakResult:
         return harness.ratio(max(rss for _, rss in self.samples), self.samples[0][1])
 
     @property
+    def drift(self) -> float | None:
+        """Median RSS of the last minute over that of the first: growth beyond the peaks."""
+        first = [rss for t, rss in self.samples if t <= 60]
+        last = [rss for t, rss in self.samples if t > self.seconds - 60]
+        if not first or not last:
+            return None
+        return harness.ratio(harness.median(last), harness.median(first))
+
+    @property
     def verified(self) -> bool:
         return self.result.drained and self.stored == self.result.accepted
 

@@ -175,7 +175,9 @@ def soak_table(run: Run) -> Table | None:
     for elapsed, rss in soak.samples:
         table.add(f"{elapsed:.0f}", fmt_bytes(rss))
     table.notes = [
-        f"max / first = {fmt_ratio(soak.growth)} (flat memory is ≈ 1.0×)",
+        f"last minute ÷ first minute (median RSS) = {fmt_ratio(soak.drift)} "
+        "(memory that does not grow with the load is ≈ 1.0×)",
+        f"max / first = {fmt_ratio(soak.growth)} (transient peaks included)",
         f"{fmt_count(soak.result.events_per_second)} events/s, p99 {fmt_ms(soak.result.p99_ms)}, "
         f"stored = accepted {'✓' if soak.verified else '✗'} ({soak.stored:,} rows)",
     ]

@@ -175,7 +175,9 @@ def test_render_ingest_tables() -> None:
         BulkRow("heron import (CLI process)", 1000, [0.002], [2**27], 1000),
         BulkRow("DuckDB Arrow append (ceiling)", 1000, [0.001], [2**26], 1000),
     ]
-    run.soak = SoakResult(30.0, 10.0, [(10.0, 100), (20.0, 110)], _result(10, 1000), 1000)
+    samples = [(float(t), 100 if t <= 60 else 120) for t in range(10, 190, 10)]
+    samples[3] = (40.0, 150)  # a transient peak
+    run.soak = SoakResult(180.0, 10.0, samples, _result(10, 1000), 1000)
     context, http, bulk, soak = render(run)
     assert "1.00, 1.00, 1.00" in harness.to_markdown(context)
     assert http.rows[0][-1] == "req/s ≥ 5,000 ✓"
@@ -183,7 +185,8 @@ def test_render_ingest_tables() -> None:
     assert http.rows[1][-3] == "0.15×"
     assert bulk.rows[0][4] == "1.00×" and bulk.rows[1][4] == "0.50×"
     assert bulk.rows[0][-1] == "target ≥ 500,000 ✓"
-    assert "max / first = 1.10×" in soak.notes[0]
+    assert "last minute ÷ first minute (median RSS) = 1.20×" in soak.notes[0]
+    assert "max / first = 1.50×" in soak.notes[1]
 
 
 def test_parse_proc_stat_ticks_counts_after_the_command_name() -> None:

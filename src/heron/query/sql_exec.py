@@ -61,20 +61,19 @@ def _run_duckdb(store: EventStore, sql: str, timeout_seconds: float) -> pa.Table
 
     if not isinstance(store, DuckDBStore):
         raise SQLFailed("this DuckDB store does not support interruptible queries")
-    cursor = store._con.cursor()  # a cursor of our own, so the timer interrupts only this query
-    timer = threading.Timer(timeout_seconds, cursor.interrupt)
-    timer.daemon = True
-    timer.start()
-    try:
-        result: pa.Table = cursor.sql(sql).to_arrow_table()
-        return result
-    except duckdb.InterruptException:
-        raise QueryTimeout(timeout_seconds) from None
-    except duckdb.Error as exc:
-        raise SQLFailed(_engine_message(str(exc))) from None
-    finally:
-        timer.cancel()
-        cursor.close()
+    with store.cursor() as cursor:  # a cursor of our own, so the timer interrupts only this query
+        timer = threading.Timer(timeout_seconds, cursor.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            result: pa.Table = cursor.sql(sql).to_arrow_table()
+            return result
+        except duckdb.InterruptException:
+            raise QueryTimeout(timeout_seconds) from None
+        except duckdb.Error as exc:
+            raise SQLFailed(_engine_message(str(exc))) from None
+        finally:
+            timer.cancel()
 
 
 def clickhouse_seconds(timeout_seconds: float) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +24,7 @@ from heron.events import RAW_SCHEMA
 from heron.store import groups, identity, materialise
 from heron.store.base import AppendResult, StoreUnavailable, register_backend
 from heron.store.dedupe import RecentIds, plan_dedupe, stored_keys
+from heron.store.duckdb_cache import CacheTrimmer
 from heron.store.duckdb_schema import (
     DDL,
     EXISTING_UUIDS,
@@ -52,6 +55,7 @@ class DuckDBStore:
             if memory_limit:  # an in-memory database must hold all its data: no limit there
                 config["memory_limit"] = memory_limit
         self._con = duckdb.connect(self.path, config=config)
+        self._cache = CacheTrimmer(self._con, config.get("memory_limit"))
         for statement in DDL:
             self._con.execute(statement)
         self._con.execute("SET TimeZone = 'UTC'")
@@ -97,6 +101,7 @@ class DuckDBStore:
                 self.recent.add_many(stored_keys(fresh))
             for project_id in pc.unique(fresh["project_id"]).to_pylist():
                 self._versions[project_id] += 1
+            self._cache.maybe_trim()
             return AppendResult(fresh.num_rows, batch.num_rows - fresh.num_rows)
 
     def _dedupe(self, batch: pa.Table, *, exact: bool) -> np.ndarray:
@@ -253,7 +258,18 @@ class DuckDBStore:
 
     def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a statement on a fresh cursor (safe from any thread) and return Arrow."""
-        return self._read(sql, params)
+        with self._cache.reading():
+            return self._read(sql, params)
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for a query (safe from any thread), closed afterwards."""
+        with self._cache.reading():
+            cursor = self._con.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
 
     def _read(self, sql: str, params: Any = None, **tables: pa.Table) -> pa.Table:
         cursor = self._con.cursor()
