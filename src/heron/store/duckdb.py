@@ -305,10 +305,25 @@ PYTHON_DERIVATION_MAX_ROWS = 2_000
 (no fixed cost per commit); larger ones (bulk imports) from the SQL (multi-threaded)."""
 
 
+CLUSTER_KEYS = [("project_id", "ascending"), ("event", "ascending"), ("timestamp", "ascending")]
+
+
+def clustered(batch: pa.Table) -> pa.Table:
+    """A large batch in its storage order: by event within the project, then time.
+
+    Each event's rows then fill whole DuckDB vectors, so a query on one event skips the
+    other events' vectors of wide columns (docs/decisions.md). Sorting here (Arrow: the keys,
+    then one gather) costs an import of 1M events nothing measurable; an ``ORDER BY`` in the
+    insert cost it ~13%.
+    """
+    return batch.take(pc.sort_indices(batch, CLUSTER_KEYS))
+
+
 def _split_derivation(batch: pa.Table) -> tuple[pa.Table | None, pa.Table | None]:
-    """``(rows derived in Python, raw rows for the SQL derivation)``."""
+    """``(rows derived in Python, raw rows for the SQL derivation)``; the latter of a large
+    batch :func:`clustered`."""
     if batch.num_rows > PYTHON_DERIVATION_MAX_ROWS:
-        return None, batch
+        return None, clustered(batch)
     derived, sql_rows = materialise.derive(batch)
     return derived, batch.take(sql_rows) if len(sql_rows) else None
 

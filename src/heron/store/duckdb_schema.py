@@ -6,7 +6,7 @@ sorted by ``(project_id, timestamp)`` before they are appended, so the zone maps
 ``project_id`` and ``timestamp`` prune most row groups of a project- and date-bounded
 query without any index (indexes would cost ~10× on every commit; see
 docs/decisions.md). Within a large commit (a bulk chunk: a few days of events) rows are
-stored by ``(project_id, event, timestamp)``: an event's rows then fill whole vectors,
+stored by ``(project_id, event, timestamp)`` (:func:`heron.store.duckdb.clustered`): an event's rows then fill whole vectors,
 and a query on one event skips the other vectors of wide columns (``properties``)
 instead of decompressing them for every row of the time range. Hot properties are materialised as plain columns so filters and
 breakdowns on them read a narrow dictionary-compressed column instead of parsing JSON.
@@ -125,7 +125,6 @@ SELECT {_CANONICAL}
     coalesce(b.device_type, {_prop("$device_type")}),
     {_prop("$lib")}
 FROM (SELECT *, json_extract_string(properties, [{_JSON_PATHS}]) AS j FROM batch) AS b
-ORDER BY b.project_id, b.event, b.timestamp
 """
 
 PREPARE_INSERT_DERIVED = f"""

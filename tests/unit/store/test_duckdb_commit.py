@@ -91,3 +91,13 @@ def test_a_failed_extraction_rolls_back_the_insert(
         assert counts(store) == (ROWS, 50, 1, 1)
     finally:
         store.close()
+
+
+def test_a_large_commit_is_stored_by_event_then_time(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    store.append(large_batch())
+    rows = store.query("SELECT event, timestamp FROM events ORDER BY rowid").to_pylist()
+    store.close()
+    keys = [(row["event"], row["timestamp"]) for row in rows]
+    assert keys == sorted(keys)
+    assert {event for event, _ in keys} == {"$identify", "pageview"}
