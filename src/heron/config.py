@@ -59,8 +59,10 @@ class Settings(BaseSettings):
         description="How often `heron serve` refreshes metric snapshots (0: never).",
     )
     dedupe_window_events: int = Field(
-        default=2_000_000,
-        description="How many recently ingested event uuids are remembered for dedupe.",
+        default=1_000_000,
+        ge=0,
+        description="How many recently ingested event uuids the store remembers for dedupe "
+        "(about 200 bytes each).",
     )
 
     commit_max_events: int = Field(default=50_000, description="Most events in one group commit.")

@@ -123,3 +123,24 @@ describe("other shapes", () => {
     expect(formatNumber(Number.NaN)).toBe("–");
   });
 });
+
+describe("forecast", () => {
+  const arr = {
+    metric: "arr", unit: "currency", labels: ["2025-01-01", "2025-02-01"], series: { arr: [100, 120] },
+    forecast: { labels: ["2025-03-01", "2025-04-01"], data: [140, 160], lower: [130, 140], upper: [150, 180], method: "linear trend" },
+  };
+
+  it("continues the series from its last value, dashed and out of cards and tables' way", () => {
+    const shape = toSeries(arr);
+    expect(shape.labels).toEqual(["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"]);
+    expect(shape.series[0].data).toEqual([100, 120]);
+    expect(shape.series[1]).toMatchObject({ name: "arr forecast", projected: true, data: [Number.NaN, 120, 140, 160] });
+    expect(toMetric(arr, "last").value).toBe(120);
+    expect(toTable(arr).rows).toEqual([
+      ["2025-01-01", 100, null],
+      ["2025-02-01", 120, 120],
+      ["2025-03-01", null, 140],
+      ["2025-04-01", null, 160],
+    ]);
+  });
+});

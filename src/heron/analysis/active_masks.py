@@ -1,13 +1,14 @@
-"""Trailing-window activity from one 64-bit mask of active local days per person.
+"""Trailing-window activity from masks of active local days per person.
 
 ``weekly_active`` / ``monthly_active`` count the persons active in the local days
 ``[lo, hi)`` of each bucket's window. When every window and the range fit in
 :data:`MAX_DAYS` local days from an origin day, one ``GROUP BY`` person gives each
-person (per breakdown value) a mask whose bit ``i`` says "active on origin day + i";
-grouping those rows by mask again leaves one ``(mask, [breakdown_value,] value)`` row per
-distinct mask (about half as many rows as persons over 60 days), and a window counts the
-persons whose mask meets its bits. Longer spans keep the person-day spans of
-:mod:`heron.analysis.trends`.
+person (per breakdown value) a mask whose bit ``i`` says "active on origin day + i", held
+in as many unsigned 64-bit words as the span needs (``mask_0`` for days 0–63, ``mask_1``
+for 64–127, …); grouping those rows by mask again leaves one
+``(mask_0, …, [breakdown_value,] value)`` row per distinct mask (about half as many rows as
+persons over 60 days), and a window counts the persons whose mask meets its bits. Longer
+spans keep the person-day spans of :mod:`heron.analysis.trends`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from heron.analysis.intervals import Window
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 
-MAX_DAYS = 64
-"""Local days a mask holds: the bits of an unsigned 64-bit integer."""
-DAY_BIT = "day_bit"
+WORD_DAYS = 64
+"""Local days one mask word holds: the bits of an unsigned 64-bit integer."""
+MAX_WORDS = 8
+"""Words a mask may take: a span of up to 512 local days (a year of daily MAU)."""
+DAY_INDEX = "day_index"
 MASK = "mask"
 PERSON = "person"
 VALUE = "value"
@@ -38,42 +41,72 @@ def _call(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _duckdb_bit(local: exp.Expr, origin: exp.Expr) -> exp.Expr:
+def _duckdb_index(local: exp.Expr, origin: exp.Expr) -> exp.Expr:
     since = exp.paren(exp.Sub(this=_call("EPOCH_US", local), expression=origin))
-    day = exp.IntDiv(this=since, expression=exp.Literal.number(_DAY_US))
-    ubigint = exp.DataType.build("UBIGINT", dialect="duckdb")
-    return exp.BitwiseLeftShift(
-        this=exp.cast(exp.Literal.number(1), ubigint), expression=exp.cast(day, ubigint)
-    )
+    return exp.IntDiv(this=since, expression=exp.Literal.number(_DAY_US))
 
 
-def _clickhouse_bit(local: exp.Expr, origin: exp.Expr) -> exp.Expr:
+def _clickhouse_index(local: exp.Expr, origin: exp.Expr) -> exp.Expr:
     since = exp.Sub(this=_call("toUnixTimestamp64Micro", local), expression=origin)
-    day = _call("intDiv", since, exp.Literal.number(_DAY_US))
-    return _call("bitShiftLeft", _call("toUInt64", exp.Literal.number(1)), day)
+    return _call("intDiv", since, exp.Literal.number(_DAY_US))
 
 
-DAY_BITS: dict[str, Callable[[exp.Expr, exp.Expr], exp.Expr]] = {
-    "duckdb": _duckdb_bit,
-    "clickhouse": _clickhouse_bit,
+DAY_INDEXES: dict[str, Callable[[exp.Expr, exp.Expr], exp.Expr]] = {
+    "duckdb": _duckdb_index,
+    "clickhouse": _clickhouse_index,
 }
-"""(local wall-clock time, origin in epoch µs) → the unsigned 64-bit bit of its day."""
+"""(local wall-clock time, origin in epoch µs) → the local day's number from the origin."""
+
+
+def _from(index: exp.Expr, first: int) -> exp.Expr:
+    return index if first == 0 else exp.Sub(this=index, expression=exp.Literal.number(first))
+
+
+def _duckdb_word_bit(index: exp.Expr, first: int) -> exp.Expr:
+    ubigint = exp.DataType.build("UBIGINT", dialect="duckdb")
+    shift = exp.cast(_from(index, first), ubigint)
+    return exp.BitwiseLeftShift(this=exp.cast(exp.Literal.number(1), ubigint), expression=shift)
+
+
+def _clickhouse_word_bit(index: exp.Expr, first: int) -> exp.Expr:
+    """ClickHouse evaluates every branch of a ``CASE``: the shift is clamped into the word
+    for the rows another word holds (their bit is discarded)."""
+    shift = _call(
+        "greatest",
+        _call("least", _from(index, first), exp.Literal.number(WORD_DAYS - 1)),
+        exp.Literal.number(0),
+    )
+    return _call("bitShiftLeft", _call("toUInt64", exp.Literal.number(1)), _call("toUInt8", shift))
+
+
+WORD_BITS: dict[str, Callable[[exp.Expr, int], exp.Expr]] = {
+    "duckdb": _duckdb_word_bit,
+    "clickhouse": _clickhouse_word_bit,
+}
+"""(day index, first day of the word) → the day's bit within its word."""
+ZERO = {"duckdb": "CAST(0 AS UBIGINT)", "clickhouse": "toUInt64(0)"}
 BIT_OR = {"duckdb": "BIT_OR", "clickhouse": "groupBitOr"}
 
 
 def mask_origin(windows: list[Window], rng: TimeRange) -> datetime | None:
     """The local day of bit 0, or ``None`` when the windows and the range span more than
-    :data:`MAX_DAYS` local days (the rows then reach back to the first window's start)."""
+    ``MAX_WORDS`` words of local days (the rows then reach back to the first window's start)."""
     origin = dates.truncate(min(windows[0].lo, rng.start_local), "day")
     end = dates.truncate(rng.end_local - timedelta(microseconds=1), "day") + _DAY
-    return origin if end - origin <= MAX_DAYS * _DAY else None
+    return origin if end - origin <= MAX_WORDS * WORD_DAYS * _DAY else None
 
 
-def day_bit(ctx: QueryContext, ts: exp.Column, source: TimeRange, origin: datetime) -> exp.Expr:
-    """The mask bit of an event's local day (``source`` is the range the rows span)."""
+def word_count(windows: list[Window], origin: datetime) -> int:
+    """How many 64-bit words the mask needs for every window's days."""
+    last = max(window.hi for window in windows)
+    return max(1, -(-((last - origin) // _DAY) // WORD_DAYS))
+
+
+def day_index(ctx: QueryContext, ts: exp.Column, source: TimeRange, origin: datetime) -> exp.Expr:
+    """The number of an event's local day from the origin (``source``: the rows' range)."""
     micros = (origin - datetime(1970, 1, 1)) // timedelta(microseconds=1)
     local = ctx.local_time(ts, source)
-    return DAY_BITS[ctx.dialect.name](local, exp.Literal.number(micros))
+    return DAY_INDEXES[ctx.dialect.name](local, exp.Literal.number(micros))
 
 
 def compile_masks(
@@ -81,58 +114,80 @@ def compile_masks(
     grouped: exp.Expr,
     keys: list[exp.Expr],
     with_ctes: list[tuple[str, exp.Select]],
+    words: int,
 ) -> exp.Select:
-    """``(mask, [breakdown_value,] value)``: how many persons have each mask of active days.
+    """``(mask_0, …, [breakdown_value,] value)``: how many persons have each mask of days.
 
-    ``grouped`` has a :data:`DAY_BIT` and a :data:`PERSON` column per event row; ``keys`` is the
-    breakdown value column, if any.
+    ``grouped`` has a :data:`DAY_INDEX` and a :data:`PERSON` column per event row; ``keys`` is
+    the breakdown value column, if any.
     """
     names = [key.alias for key in keys]
-    bits = _call(BIT_OR[dialect], exp.column(DAY_BIT))
-    persons = (
-        exp.select(*keys, exp.alias_(bits, MASK))
-        .from_(grouped)
-        .group_by(exp.column(PERSON), *names)
-    )
+    index = exp.column(DAY_INDEX)
+    zero = exp.maybe_parse(ZERO[dialect], dialect=dialect)
+    parts = []
+    for word in range(words):
+        first = word * WORD_DAYS
+        inside = exp.and_(
+            exp.GTE(this=index.copy(), expression=exp.Literal.number(first)),
+            exp.LT(this=index.copy(), expression=exp.Literal.number(first + WORD_DAYS)),
+        )
+        bit = WORD_BITS[dialect](index.copy(), first)
+        value = exp.Case().when(inside, bit).else_(zero.copy()) if words > 1 else bit
+        if dialect == "clickhouse":  # a CASE of its UInt64 branches may infer a Variant
+            value = _call("toUInt64", value)
+        parts.append(exp.alias_(_call(BIT_OR[dialect], value), mask_column(word)))
+    persons = exp.select(*keys, *parts).from_(grouped).group_by(exp.column(PERSON), *names)
+    columns = [mask_column(word) for word in range(words)]
     select = (
-        exp.select(MASK, *names, exp.alias_(exp.Count(this=exp.Star()), VALUE))
+        exp.select(*columns, *names, exp.alias_(exp.Count(this=exp.Star()), VALUE))
         .from_(persons.subquery("masks"))
-        .group_by(MASK, *names)
+        .group_by(*columns, *names)
     )
     for name, cte in with_ctes:
         select = select.with_(name, as_=cte)
     return select
 
 
+def mask_column(word: int) -> str:
+    return f"{MASK}_{word}"
+
+
 def window_bits(windows: list[Window], origin: datetime) -> list[int]:
-    """Each window's days ``[lo, hi)`` as mask bits (days outside the mask dropped)."""
+    """Each window's days ``[lo, hi)`` as mask bits (days before the origin dropped)."""
     out = []
     for window in windows:
         lo = max((window.lo - origin) // _DAY, 0)
-        hi = min((window.hi - origin) // _DAY, MAX_DAYS)
-        out.append((1 << hi) - (1 << lo) if hi > lo else 0)
+        hi = max((window.hi - origin) // _DAY, lo)
+        out.append((1 << hi) - (1 << lo))
     return out
 
 
 def mask_counts(
     table: pa.Table, windows: list[Window], origin: datetime, group: str
 ) -> dict[Any, list[int]]:
-    """Persons per window and group (breakdown value) from ``(mask, [group,] value)`` rows.
+    """Persons per window and group (breakdown value) from ``(mask_0, …, [group,] value)``
+    rows.
 
     Groups without any covered window are left out, as in
     :func:`heron.analysis.intervals.trailing_counts`.
     """
-    masks = table.column(MASK).to_numpy().astype(np.uint64)
+    words = [name for name in table.column_names if name.startswith(f"{MASK}_")]
+    masks = [table.column(name).to_numpy().astype(np.uint64) for name in words]
     weights = table.column(VALUE).to_numpy().astype(np.float64)
     keys: list[Any] = [None]
-    members = np.zeros(len(masks), dtype=np.intp)
+    members = np.zeros(len(weights), dtype=np.intp)
     if group in table.column_names:
         values = table.column(group).to_pylist()
         index = {value: i for i, value in enumerate(dict.fromkeys(values))}
         keys = list(index)
         members = np.fromiter((index[v] for v in values), dtype=np.intp, count=len(values))
     counts = np.zeros((len(keys), len(windows)), dtype=np.int64)
+    word_mask = (1 << WORD_DAYS) - 1
     for position, bits in enumerate(window_bits(windows, origin)):
-        hit = (masks & np.uint64(bits)) != 0
+        hit = np.zeros(len(weights), dtype=bool)
+        for word, column in enumerate(masks):
+            part = (bits >> (word * WORD_DAYS)) & word_mask
+            if part:
+                hit |= (column & np.uint64(part)) != 0
         counts[:, position] = np.bincount(members[hit], weights[hit], minlength=len(keys))
     return {key: data for key, data in zip(keys, counts.tolist(), strict=True) if any(data)}

@@ -13,8 +13,8 @@ Definitions (CONTRACTS.md, TrendsQuery):
 - ``weekly_active`` / ``monthly_active`` count distinct persons active in the 7 / 30 local
   days ending on each interval's last day (cut at the range end), so the first windows
   reach back before ``date_from``. They need a day, week or month interval. When the
-  windows and the range fit in 64 local days, SQL returns a bitmask of active days per
-  person (grouped by mask) and Python counts the masks meeting each window
+  windows and the range fit in 512 local days, SQL returns a bitmask of active days per
+  person in 64-day words (grouped by mask) and Python counts the masks meeting each window
   (:mod:`heron.analysis.active_masks`); longer spans return non-overlapping person-day
   spans that Python sums (:func:`_active`).
 - ``breakdown`` keeps the ``limit`` values with most events in the range (ties by value),
@@ -202,7 +202,7 @@ def compile_series(
     d = ctx.dialect
     ts = exp.column("timestamp", "e")
     if origin is not None:
-        columns = [exp.alias_(masks.day_bit(ctx, ts, source, origin), masks.DAY_BIT)]
+        columns = [exp.alias_(masks.day_index(ctx, ts, source, origin), masks.DAY_INDEX)]
     elif windows:
         columns = [exp.alias_(d.trunc("day", ctx.local_time(ts, source)), "day")]
     else:
@@ -242,7 +242,8 @@ def compile_series(
         grouped = exp.to_table("matched")
         keys = [exp.alias_(_bucketed_value(), BREAKDOWN)]
     if origin is not None:
-        return masks.compile_masks(d.name, grouped, keys, with_ctes)
+        words = masks.word_count(windows, origin)
+        return masks.compile_masks(d.name, grouped, keys, with_ctes, words)
     if window_days:
         return _active(window_days, grouped, keys, with_ctes)
     names = buckets.group_names()

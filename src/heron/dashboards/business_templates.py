@@ -100,7 +100,13 @@ FINANCIAL = Template(
             (0, 0, 8, 5),
             stacked=True,
         ),
-        widget("arr", "line", "ARR", metric("arr", "month"), (8, 0, 4, 5)),
+        widget(
+            "arr",
+            "line",
+            "ARR and 6-month forecast",
+            metric("arr", "month", forecast=6),
+            (8, 0, 4, 5),
+        ),
         widget(
             "plans",
             "pie",

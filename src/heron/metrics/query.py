@@ -2,31 +2,48 @@
 
 Result without a breakdown: ``{"metric", "unit", "labels", "series": {metric: [numbers]}}``;
 with one, a list of those, each with its ``breakdown_value``. Amounts are minor units
-of the project currency; ratios are fractions (0–1).
+of the project currency; ratios are fractions (0–1). ``forecast=N`` (no breakdown, day,
+week or month interval) adds ``"forecast": {"labels", "data", "lower", "upper", "method"}``
+for the next ``N`` intervals (:mod:`heron.metrics.forecast`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from heron.analysis.intervals import Buckets
 from heron.metrics import snapshots
 from heron.metrics.builtins import BUILTINS
 from heron.metrics.computed import MetricRun, Values
+from heron.metrics.forecast import linear_forecast
 from heron.metrics.formula_metric import FormulaMetric, Unit, run_formula
 from heron.metrics.settings import EXTENSION, MetricSettings
+from heron.query import dates
 from heron.query.dates import Interval
 from heron.query.registry import QuerySpec, SpecError, register
 from heron.query.runner import Runner
 from heron.revenue.query import revenue_series
+
+MAX_FORECAST = 36
 
 
 class MetricQuery(QuerySpec):
     kind: Literal["MetricQuery"] = "MetricQuery"
     metric: str = Field(min_length=1, max_length=100)
     interval: Interval | None = None
+    forecast: int = Field(default=0, ge=0, le=MAX_FORECAST)
+    """Intervals to project after the range on the series' linear trend (0: none)."""
+
+    @model_validator(mode="after")
+    def _forecastable(self) -> MetricQuery:
+        if self.forecast and self.breakdown is not None:
+            raise ValueError("a forecast needs a metric without breakdown")
+        if self.forecast and self.interval == "hour":
+            raise ValueError("a forecast needs a day, week or month interval")
+        return self
 
 
 def _unknown(name: str, settings: MetricSettings) -> SpecError:
@@ -139,5 +156,43 @@ def run(spec: MetricQuery, runner: Runner) -> dict[str, Any] | list[dict[str, An
         }
 
     if spec.breakdown is None:
-        return entry(values.get(None, [0.0] * len(labels)))
+        answer = entry(values.get(None, [0.0] * len(labels)))
+        if spec.forecast and labels:
+            answer["forecast"] = _forecast(spec, runner, labels, answer["series"][spec.metric])
+        return answer
     return [{**entry(data), "breakdown_value": value} for value, data in values.items()]
+
+
+def _forecast(
+    spec: MetricQuery, runner: Runner, labels: list[str], data: list[float]
+) -> dict[str, Any]:
+    """The next ``spec.forecast`` intervals after ``labels`` on the series' linear trend."""
+    interval = _interval(spec, runner)
+    moment = datetime.fromisoformat(labels[-1])
+    future = []
+    for _ in range(spec.forecast):
+        moment = dates.step(moment, interval)
+        future.append(moment.date().isoformat())
+    projected = linear_forecast([float(v) for v in data], spec.forecast)
+    return {
+        "labels": future,
+        "data": projected.data,
+        "lower": projected.lower,
+        "upper": projected.upper,
+        "method": projected.method,
+    }
+
+
+def _interval(spec: MetricQuery, runner: Runner) -> Interval:
+    """The interval ``compute`` runs the metric at (its own when the spec names none)."""
+    if spec.interval is not None:
+        return spec.interval
+    builtin = BUILTINS.get(spec.metric)
+    if builtin is not None and builtin.revenue is not None:
+        return "month"
+    if builtin is not None and builtin.formula is not None:
+        return builtin.formula.interval
+    if builtin is not None:
+        return "day"
+    settings: MetricSettings = runner.ctx.extensions.get(EXTENSION) or MetricSettings()
+    return _custom(spec.metric, settings.saved[spec.metric]).interval

@@ -48,6 +48,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from heron.config import load_settings
 from heron.store import identity
 from heron.store.base import AppendResult, StoreUnavailable, register_backend
 from heron.store.clickhouse_schema import DDL, EXISTING_UUIDS, insert_events
@@ -310,9 +311,11 @@ def _path(url: str) -> str:
 
 @register_backend("chdb")
 def _open_chdb(url: str) -> ClickHouseStore:
-    return ClickHouseStore(ChdbTransport(_path(url)))
+    return ClickHouseStore(
+        ChdbTransport(_path(url)), dedupe_window=load_settings().dedupe_window_events
+    )
 
 
 @register_backend("clickhouse")
 def _open_server(url: str) -> ClickHouseStore:
-    return ClickHouseStore(HttpTransport(url))
+    return ClickHouseStore(HttpTransport(url), dedupe_window=load_settings().dedupe_window_events)

@@ -334,4 +334,9 @@ def _open(url: str) -> DuckDBStore:
     path = unquote(parts.path) if parts.path else ":memory:"
     if parts.netloc and parts.netloc != "":
         path = f"{parts.netloc}{path}"
-    return DuckDBStore(path or ":memory:", memory_limit=load_settings().duckdb_memory_limit)
+    settings = load_settings()
+    return DuckDBStore(
+        path or ":memory:",
+        dedupe_window=settings.dedupe_window_events,
+        memory_limit=settings.duckdb_memory_limit,
+    )

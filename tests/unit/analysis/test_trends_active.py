@@ -1,11 +1,15 @@
-"""weekly_active / monthly_active on both methods: day masks (spans up to 64 local days)
-and person-day spans (longer), against hand-computed answers and the oracle."""
+"""weekly_active / monthly_active on both methods: day masks (one or more 64-day words) and
+person-day spans (longer than the masks may be; tests shrink that limit to one word to reach
+them), against hand-computed answers and the oracle."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,11 +38,22 @@ P = 7
 UTC = ZoneInfo("UTC")
 
 
-def masked(store: EventStore, tz: str, spec: dict[str, Any]) -> list[bool]:
-    """Per compiled statement: does it use day masks (else person-day spans)?"""
+def masked(store: EventStore, tz: str, spec: dict[str, Any]) -> list[int]:
+    """Per compiled statement: how many mask words it uses (0: person-day spans)."""
     ctx = QueryContext(P, ZoneInfo(tz), dialect(store.dialect), now=NOW)
     trees = compile_trends(ctx, parse_spec(spec))
-    return [active_masks.MASK in tree.named_selects for tree in trees]
+    prefix = f"{active_masks.MASK}_"
+    return [sum(name.startswith(prefix) for name in tree.named_selects) for tree in trees]
+
+
+@contextmanager
+def max_words(words: int | None) -> Iterator[None]:
+    """Masks of at most ``words`` words (``None``: the module's own limit)."""
+    if words is None:
+        yield
+        return
+    with patch.object(active_masks, "MAX_WORDS", words):
+        yield
 
 
 def monthly(date_from: str, date_to: str, **extra: Any) -> dict[str, Any]:
@@ -60,17 +75,31 @@ def monthly(date_from: str, date_to: str, **extra: Any) -> dict[str, Any]:
         ("2025-03-11", "week", 7, False),
     ],
 )
-def test_masks_hold_at_most_64_local_days(
+def test_a_one_word_mask_holds_64_local_days(
     date_to: str, interval: str, days: int, fits: bool
 ) -> None:
     ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
     buckets = Buckets.build(ctx, ctx.time_range("2025-01-06", date_to), interval)
     windows = trailing_windows(buckets, days)
-    origin = active_masks.mask_origin(windows, buckets.rng)
+    with max_words(1):
+        origin = active_masks.mask_origin(windows, buckets.rng)
     assert (origin is not None) == fits
     if origin is not None:
         last = active_masks.window_bits(windows, origin)[-1]
         assert last == ((1 << days) - 1) << (64 - days)
+
+
+def test_masks_take_as_many_words_as_the_span_needs() -> None:
+    ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
+    buckets = Buckets.build(ctx, ctx.time_range("2025-01-01", "2025-04-30"), "day")
+    windows = trailing_windows(buckets, 30)
+    origin = active_masks.mask_origin(windows, buckets.rng)
+    assert origin == datetime(2024, 12, 3)
+    assert active_masks.word_count(windows, origin) == 3  # 149 days
+    last = active_masks.window_bits(windows, origin)[-1]
+    assert last == ((1 << 30) - 1) << (149 - 30)
+    year = Buckets.build(ctx, ctx.time_range("2024-01-01", "2025-06-30"), "day")
+    assert active_masks.mask_origin(trailing_windows(year, 30), year.rng) is None
 
 
 def test_window_bits_cover_each_window_s_days() -> None:
@@ -82,8 +111,14 @@ def test_window_bits_cover_each_window_s_days() -> None:
     assert active_masks.window_bits(windows, origin) == [0b1111111 << i for i in range(3)]
 
 
-@pytest.mark.parametrize(("date_to", "uses_masks"), [("2025-02-04", True), ("2025-02-20", False)])
-def test_both_methods_count_the_same(store: EventStore, date_to: str, uses_masks: bool) -> None:
+@pytest.mark.parametrize(
+    ("date_to", "words", "limit"),
+    [("2025-02-04", 1, None), ("2025-02-20", 2, None), ("2025-02-20", 0, 1)],
+    ids=["one-word", "two-words", "spans"],
+)
+def test_both_methods_count_the_same(
+    store: EventStore, date_to: str, words: int, limit: int | None
+) -> None:
     rows = [
         {"event": "pageview", "distinct_id": who, "timestamp": ts, "properties": {"plan": plan}}
         for who, ts, plan in [
@@ -95,8 +130,9 @@ def test_both_methods_count_the_same(store: EventStore, date_to: str, uses_masks
     ]
     store.append(raw_batch(rows, P))
     spec = monthly("2025-01-01", date_to, breakdown={"property": "plan"})
-    assert masked(store, "UTC", spec) == [uses_masks]
-    got = {e["breakdown_value"]: e["data"] for e in execute(store, P, "UTC", spec)}
+    with max_words(limit):
+        assert masked(store, "UTC", spec) == [words]
+        got = {e["breakdown_value"]: e["data"] for e in execute(store, P, "UTC", spec)}
     days = len(got["pro"])
     # a: Dec 20 (until Jan 18) and Jan 2 (until Jan 31); b: Jan 20 → Feb 18; c: Feb 3 → Mar 4.
     assert got["pro"] == [1] * 31 + [0] * (days - 31)
@@ -134,21 +170,26 @@ def active_cases(draw: st.DrawFn, long: bool) -> tuple[Any, dict[str, Any]]:
 
 @pytest.mark.slow
 @ORACLE_SETTINGS
-@pytest.mark.parametrize("long", [False, True], ids=["masks", "spans"])
+@pytest.mark.parametrize(
+    ("long", "limit"), [(False, None), (True, None), (True, 1)], ids=["masks", "words", "spans"]
+)
 @given(data=st.data())
 def test_trailing_activity_matches_the_oracle(
-    store: EventStore, long: bool, data: st.DataObject
+    store: EventStore, long: bool, limit: int | None, data: st.DataObject
 ) -> None:
     scenario, spec = data.draw(active_cases(long))
-    assert set(masked(store, scenario.tz, spec)) == {not long}
-    project_id = load(store, scenario)
+    with max_words(limit):
+        words = set(masked(store, scenario.tz, spec))
+        assert (words == {0}) == (limit == 1), words
+        project_id = load(store, scenario)
+        found = execute(store, project_id, scenario.tz, spec)
     rows = scenario.batch_rows(project_id)
     group_type = spec.get("aggregation_group_type")
     plain = {k: v for k, v in spec.items() if k != "aggregation_group_type"}
     expected = trends_oracle.trends(
         by_group(rows, group_type) if group_type else rows, project_id, scenario.tz, plain
     )
-    assert_same_entries(execute(store, project_id, scenario.tz, spec), expected)
+    assert_same_entries(found, expected)
 
 
 def test_windows_reach_back_across_a_dst_change(store: EventStore) -> None:
@@ -160,7 +201,7 @@ def test_windows_reach_back_across_a_dst_change(store: EventStore) -> None:
     ]
     store.append(raw_batch(rows, P))
     spec = {**monthly("2025-04-05", "2025-04-06"), "series": [{"math": "weekly_active"}]}
-    assert masked(store, "Europe/Berlin", spec) == [True]
+    assert masked(store, "Europe/Berlin", spec) == [1]
     [entry] = execute(store, P, "Europe/Berlin", spec)
     # 00:30 local is still the previous day in UTC: the 7 local days ending Apr 5 start on
     # Mar 30 (a and b), those ending Apr 6 on Mar 31 (b).

@@ -45,7 +45,7 @@ SPECS: dict[str, dict[str, Any]] = {
     "monthly_active_long_breakdown": {
         "series": [{"event": "pageview", "math": "monthly_active"}],
         "breakdown": {"property": "plan", "limit": 3},
-        "date_from": "2025-03-01",
+        "date_from": "2023-10-01",
         "date_to": "2025-04-10",
     },
     "one_scan": {

@@ -1,4 +1,4 @@
-"""The DuckDB store's memory cap (``HERON_DUCKDB_MEMORY_LIMIT``)."""
+"""The DuckDB store's settings: memory cap (``HERON_DUCKDB_MEMORY_LIMIT``) and dedupe window."""
 
 from __future__ import annotations
 
@@ -37,3 +37,15 @@ def test_open_store_applies_the_setting(tmp_path: Path, monkeypatch: pytest.Monk
 def test_the_default_is_1gb(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HERON_DUCKDB_MEMORY_LIMIT", raising=False)
     assert load_settings().duckdb_memory_limit == "1GB"
+
+
+def test_open_store_applies_the_dedupe_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HERON_DEDUPE_WINDOW_EVENTS", "1234")
+    store = open_store(f"duckdb:///{tmp_path / 'e.duckdb'}")
+    try:
+        assert isinstance(store, DuckDBStore)
+        assert store.recent.capacity == 1234
+    finally:
+        store.close()

@@ -119,14 +119,14 @@ function seriesChart(
     ...legend(palette, shape.series.length, options.legend !== false),
     series: shape.series.map((s) => ({
       name: s.name,
-      color: colorOf(s.previous ? s.name.replace(/ \(previous\)$/, "") : s.name),
+      color: colorOf(s.previous ? s.name.replace(/ \(previous\)$/, "") : s.projected ? shape.series[0].name : s.name),
       type: type === "bar" ? "bar" : "line",
       data: s.data,
       smooth: options.smooth === true,
       showSymbol: shape.labels.length <= 31,
       stack: stacked ? (s.previous ? "previous" : "current") : undefined,
       areaStyle: type === "area" ? { opacity: 0.35 } : undefined,
-      lineStyle: s.previous ? { type: "dashed", opacity: 0.6 } : undefined,
+      lineStyle: s.previous ? { type: "dashed", opacity: 0.6 } : s.projected ? { type: "dashed" } : undefined,
       itemStyle: s.previous ? { opacity: 0.4 } : undefined,
     })),
   };

@@ -2,7 +2,8 @@
 
 export interface SeriesShape {
   labels: string[];
-  series: { name: string; data: number[]; previous: boolean; breakdown: unknown }[];
+  /** ``projected``: a forecast continuing the first series (NaN where it has no value). */
+  series: { name: string; data: number[]; previous: boolean; breakdown: unknown; projected?: boolean }[];
 }
 
 export interface TableShape {
@@ -72,6 +73,19 @@ function chronological(table: { columns: string[]; rows: unknown[][] }): { colum
   return { ...table, rows: [...table.rows].sort((a, b) => String(a[0]).localeCompare(String(b[0]))) };
 }
 
+/** A ``MetricQuery`` forecast as a series continuing the first one from its last value. */
+function withForecast(shape: SeriesShape, forecast: unknown): SeriesShape {
+  const first = shape.series[0];
+  if (!first || !isObject(forecast) || !Array.isArray(forecast.labels) || !Array.isArray(forecast.data)) return shape;
+  const known = first.data.length;
+  const lead = Array.from({ length: Math.max(known - 1, 0) }, () => Number.NaN);
+  const data = [...lead, ...(known ? [first.data[known - 1]] : []), ...forecast.data.map(num)];
+  return {
+    labels: [...shape.labels, ...forecast.labels.map(String)],
+    series: [...shape.series, { name: `${first.name} forecast`, data, previous: false, breakdown: null, projected: true }],
+  };
+}
+
 /** Time series (or any labelled series) of a result. */
 export function toSeries(given: unknown): SeriesShape {
   const results = asEntries(given);
@@ -90,7 +104,7 @@ export function toSeries(given: unknown): SeriesShape {
     };
   }
   if (isObject(results) && isObject(results.series) && Array.isArray(results.labels)) {
-    return {
+    const shape: SeriesShape = {
       labels: results.labels.map(String),
       series: Object.entries(results.series).map(([name, data]) => ({
         name,
@@ -99,6 +113,7 @@ export function toSeries(given: unknown): SeriesShape {
         breakdown: null,
       })),
     };
+    return withForecast(shape, results.forecast);
   }
   if (isObject(results) && Array.isArray(results.labels) && LIFECYCLE.some((k) => k in results)) {
     return {
@@ -177,7 +192,7 @@ export function toMetric(
     const total = data.reduce((a, b) => a + b, 0);
     return aggregate === "average" ? total / data.length : total;
   };
-  const current = shape.series.find((s) => !s.previous);
+  const current = shape.series.find((s) => !s.previous && !s.projected);
   const before = shape.series.find((s) => s.previous);
   if (current) {
     return { value: pick(current.data), previous: before ? pick(before.data) : null, spark: current.data };
@@ -288,8 +303,13 @@ export function toTable(results: unknown): TableShape {
   }
   return {
     columns: ["Date", ...shape.series.map((s) => s.name)],
-    rows: shape.labels.map((label, i) => [label, ...shape.series.map((s) => s.data[i] ?? 0)]),
+    rows: shape.labels.map((label, i) => [label, ...shape.series.map((s) => cell(s.data[i]))]),
   };
+}
+
+/** A table cell of a series: empty where the series has no value (before a forecast starts). */
+function cell(value: number | undefined): number | null {
+  return value === undefined || Number.isNaN(value) ? null : value;
 }
 
 export function percent(share: number): string {
