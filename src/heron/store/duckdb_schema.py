@@ -5,7 +5,7 @@ min/max zone maps per column. Live ingest arrives in time order and bulk loads a
 sorted by ``(project_id, timestamp)`` before they are appended, so the zone maps on
 ``project_id`` and ``timestamp`` prune most row groups of a project- and date-bounded
 query without any index (indexes would cost ~10× on every commit; see
-docs/decisions.md). Within a large commit (a bulk chunk: a few days of events) rows are
+docs/decisions.md). Within a bulk commit (an import chunk: a few days of events) rows are
 stored by ``(project_id, event, timestamp)`` (:func:`heron.store.duckdb.clustered`): an event's rows then fill whole vectors,
 and a query on one event skips the other vectors of wide columns (``properties``)
 instead of decompressing them for every row of the time range. Hot properties are materialised as plain columns so filters and

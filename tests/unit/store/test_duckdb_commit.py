@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from heron.store import duckdb as duckdb_store
 from heron.store import identity
 from heron.store.base import StoreUnavailable
 from heron.store.duckdb import PYTHON_DERIVATION_MAX_ROWS, DuckDBStore
@@ -93,11 +94,15 @@ def test_a_failed_extraction_rolls_back_the_insert(
         store.close()
 
 
-def test_a_large_commit_is_stored_by_event_then_time(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bulk", [True, False])
+def test_a_bulk_commit_is_stored_by_event_then_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk: bool
+) -> None:
+    monkeypatch.setattr(duckdb_store, "CLUSTER_MIN_ROWS", ROWS if bulk else ROWS + 1)
     store = DuckDBStore(tmp_path / "e.duckdb")
     store.append(large_batch())
     rows = store.query("SELECT event, timestamp FROM events ORDER BY rowid").to_pylist()
     store.close()
     keys = [(row["event"], row["timestamp"]) for row in rows]
-    assert keys == sorted(keys)
+    assert (keys == sorted(keys)) == bulk
     assert {event for event, _ in keys} == {"$identify", "pageview"}
