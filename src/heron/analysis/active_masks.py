@@ -13,7 +13,6 @@ spans keep the person-day spans of :mod:`heron.analysis.trends`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlglot import exp
 from heron.analysis.intervals import Window
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
+from heron.query.dialects import SqlDialect
 
 WORD_DAYS = 64
 """Local days one mask word holds: the bits of an unsigned 64-bit integer."""
@@ -34,58 +34,6 @@ MASK = "mask"
 PERSON = "person"
 VALUE = "value"
 _DAY = timedelta(days=1)
-_DAY_US = 86_400_000_000
-
-
-def _call(name: str, *args: exp.Expr) -> exp.Expr:
-    return exp.Anonymous(this=name, expressions=list(args))
-
-
-def _duckdb_index(local: exp.Expr, origin: exp.Expr) -> exp.Expr:
-    since = exp.paren(exp.Sub(this=_call("EPOCH_US", local), expression=origin))
-    return exp.IntDiv(this=since, expression=exp.Literal.number(_DAY_US))
-
-
-def _clickhouse_index(local: exp.Expr, origin: exp.Expr) -> exp.Expr:
-    since = exp.Sub(this=_call("toUnixTimestamp64Micro", local), expression=origin)
-    return _call("intDiv", since, exp.Literal.number(_DAY_US))
-
-
-DAY_INDEXES: dict[str, Callable[[exp.Expr, exp.Expr], exp.Expr]] = {
-    "duckdb": _duckdb_index,
-    "clickhouse": _clickhouse_index,
-}
-"""(local wall-clock time, origin in epoch µs) → the local day's number from the origin."""
-
-
-def _from(index: exp.Expr, first: int) -> exp.Expr:
-    return index if first == 0 else exp.Sub(this=index, expression=exp.Literal.number(first))
-
-
-def _duckdb_word_bit(index: exp.Expr, first: int) -> exp.Expr:
-    ubigint = exp.DataType.build("UBIGINT", dialect="duckdb")
-    shift = exp.cast(_from(index, first), ubigint)
-    return exp.BitwiseLeftShift(this=exp.cast(exp.Literal.number(1), ubigint), expression=shift)
-
-
-def _clickhouse_word_bit(index: exp.Expr, first: int) -> exp.Expr:
-    """ClickHouse evaluates every branch of a ``CASE``: the shift is clamped into the word
-    for the rows another word holds (their bit is discarded)."""
-    shift = _call(
-        "greatest",
-        _call("least", _from(index, first), exp.Literal.number(WORD_DAYS - 1)),
-        exp.Literal.number(0),
-    )
-    return _call("bitShiftLeft", _call("toUInt64", exp.Literal.number(1)), _call("toUInt8", shift))
-
-
-WORD_BITS: dict[str, Callable[[exp.Expr, int], exp.Expr]] = {
-    "duckdb": _duckdb_word_bit,
-    "clickhouse": _clickhouse_word_bit,
-}
-"""(day index, first day of the word) → the day's bit within its word."""
-ZERO = {"duckdb": "CAST(0 AS UBIGINT)", "clickhouse": "toUInt64(0)"}
-BIT_OR = {"duckdb": "BIT_OR", "clickhouse": "groupBitOr"}
 
 
 def mask_origin(windows: list[Window], rng: TimeRange) -> datetime | None:
@@ -105,12 +53,11 @@ def word_count(windows: list[Window], origin: datetime) -> int:
 def day_index(ctx: QueryContext, ts: exp.Column, source: TimeRange, origin: datetime) -> exp.Expr:
     """The number of an event's local day from the origin (``source``: the rows' range)."""
     micros = (origin - datetime(1970, 1, 1)) // timedelta(microseconds=1)
-    local = ctx.local_time(ts, source)
-    return DAY_INDEXES[ctx.dialect.name](local, exp.Literal.number(micros))
+    return ctx.dialect.days_since(ctx.local_time(ts, source), micros)
 
 
 def compile_masks(
-    dialect: str,
+    d: SqlDialect,
     grouped: exp.Expr,
     keys: list[exp.Expr],
     with_ctes: list[tuple[str, exp.Select]],
@@ -118,24 +65,25 @@ def compile_masks(
 ) -> exp.Select:
     """``(mask_0, …, [breakdown_value,] value)``: how many persons have each mask of days.
 
-    ``grouped`` has a :data:`DAY_INDEX` and a :data:`PERSON` column per event row; ``keys`` is
-    the breakdown value column, if any.
+    ``grouped`` has a :data:`DAY_INDEX` (≥ 0) and a :data:`PERSON` column per event row;
+    ``keys`` is the breakdown value column, if any. Word ``w`` ORs the bits
+    ``day_index % 64`` of the rows whose day falls in its 64 days.
     """
     names = [key.alias for key in keys]
     index = exp.column(DAY_INDEX)
-    zero = exp.maybe_parse(ZERO[dialect], dialect=dialect)
+    bit = d.uint64_bit(exp.Mod(this=index.copy(), expression=exp.Literal.number(WORD_DAYS)))
+    zero = d.parse(d.uint64_zero)
     parts = []
     for word in range(words):
-        first = word * WORD_DAYS
-        inside = exp.and_(
-            exp.GTE(this=index.copy(), expression=exp.Literal.number(first)),
-            exp.LT(this=index.copy(), expression=exp.Literal.number(first + WORD_DAYS)),
-        )
-        bit = WORD_BITS[dialect](index.copy(), first)
-        value = exp.Case().when(inside, bit).else_(zero.copy()) if words > 1 else bit
-        if dialect == "clickhouse":  # a CASE of its UInt64 branches may infer a Variant
-            value = _call("toUInt64", value)
-        parts.append(exp.alias_(_call(BIT_OR[dialect], value), mask_column(word)))
+        value = bit.copy()
+        if words > 1:
+            first = word * WORD_DAYS
+            inside = exp.and_(
+                exp.GTE(this=index.copy(), expression=exp.Literal.number(first)),
+                exp.LT(this=index.copy(), expression=exp.Literal.number(first + WORD_DAYS)),
+            )
+            value = exp.Case().when(inside, value).else_(zero.copy())
+        parts.append(exp.alias_(exp.BitwiseOrAgg(this=value), mask_column(word)))
     persons = exp.select(*keys, *parts).from_(grouped).group_by(exp.column(PERSON), *names)
     columns = [mask_column(word) for word in range(words)]
     select = (
@@ -176,11 +124,10 @@ def mask_counts(
     weights = table.column(VALUE).to_numpy().astype(np.float64)
     keys: list[Any] = [None]
     members = np.zeros(len(weights), dtype=np.intp)
-    if group in table.column_names:
-        values = table.column(group).to_pylist()
-        index = {value: i for i, value in enumerate(dict.fromkeys(values))}
-        keys = list(index)
-        members = np.fromiter((index[v] for v in values), dtype=np.intp, count=len(values))
+    if group in table.column_names:  # codes in order of first appearance
+        encoded = table.column(group).combine_chunks().dictionary_encode()
+        keys = encoded.dictionary.to_pylist()
+        members = encoded.indices.to_numpy().astype(np.intp)
     counts = np.zeros((len(keys), len(windows)), dtype=np.int64)
     word_mask = (1 << WORD_DAYS) - 1
     for position, bits in enumerate(window_bits(windows, origin)):

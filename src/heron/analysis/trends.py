@@ -243,7 +243,7 @@ def compile_series(
         keys = [exp.alias_(_bucketed_value(), BREAKDOWN)]
     if origin is not None:
         words = masks.word_count(windows, origin)
-        return masks.compile_masks(d.name, grouped, keys, with_ctes, words)
+        return masks.compile_masks(d, grouped, keys, with_ctes, words)
     if window_days:
         return _active(window_days, grouped, keys, with_ctes)
     names = buckets.group_names()

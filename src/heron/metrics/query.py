@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from heron.analysis.intervals import Buckets
 from heron.metrics import snapshots
-from heron.metrics.builtins import BUILTINS
+from heron.metrics.builtins import BUILTINS, Builtin
 from heron.metrics.computed import MetricRun, Values
 from heron.metrics.forecast import linear_forecast
 from heron.metrics.formula_metric import FormulaMetric, Unit, run_formula
@@ -75,21 +75,40 @@ def _custom(name: str, definition: dict[str, Any]) -> FormulaMetric:
         ) from None
 
 
+def _definition(
+    spec: MetricQuery, settings: MetricSettings
+) -> tuple[Builtin | None, FormulaMetric | None]:
+    """The built-in metric, and the formula the metric is (a built-in's or a saved one)."""
+    builtin = BUILTINS.get(spec.metric)
+    if builtin is not None:
+        return builtin, builtin.formula
+    if spec.metric not in settings.saved:
+        raise _unknown(spec.metric, settings)
+    return None, _custom(spec.metric, settings.saved[spec.metric])
+
+
+def _interval(
+    spec: MetricQuery, builtin: Builtin | None, formula: FormulaMetric | None
+) -> Interval:
+    """The interval the metric runs at: the spec's, else the formula's own, ``month`` for
+    revenue metrics, ``day`` for the rest."""
+    if spec.interval is not None:
+        return spec.interval
+    if formula is not None:
+        return formula.interval
+    return "month" if builtin is not None and builtin.revenue is not None else "day"
+
+
 def compute(spec: MetricQuery, runner: Runner) -> tuple[Unit, list[str], dict[Any, list[float]]]:
     """The metric's unit, labels and values by breakdown value (``None`` without one)."""
     ctx = runner.ctx
     settings: MetricSettings = ctx.extensions.get(EXTENSION) or MetricSettings()
-    builtin = BUILTINS.get(spec.metric)
-    formula = builtin.formula if builtin is not None else None
-    if builtin is None:
-        if spec.metric not in settings.saved:
-            raise _unknown(spec.metric, settings)
-        formula = _custom(spec.metric, settings.saved[spec.metric])
+    builtin, formula = _definition(spec, settings)
+    interval = _interval(spec, builtin, formula)
     if formula is not None:
         common = spec.model_dump(
             mode="json", include={"date_from", "date_to", "filters", "breakdown", "cohort"}
         )
-        interval = spec.interval or formula.interval
         labels, values = run_formula(runner, formula, settings.names, common, interval)
         return formula.unit, labels, values
     assert builtin is not None
@@ -98,7 +117,6 @@ def compute(spec: MetricQuery, runner: Runner) -> tuple[Unit, list[str], dict[An
             raise ValueError(
                 f"revenue metric {spec.metric!r} takes no filters, breakdown or cohort"
             )
-        interval = spec.interval or "month"
         if interval == "hour":
             raise ValueError("revenue metrics need a day, week or month interval")
         labels, series = revenue_series(
@@ -106,9 +124,7 @@ def compute(spec: MetricQuery, runner: Runner) -> tuple[Unit, list[str], dict[An
         )
         return builtin.unit, labels, {None: series[builtin.revenue]}
     assert builtin.compute is not None
-    buckets = Buckets.build(
-        ctx, ctx.time_range(spec.date_from, spec.date_to), spec.interval or "day"
-    )
+    buckets = Buckets.build(ctx, ctx.time_range(spec.date_from, spec.date_to), interval)
     run = MetricRun(
         runner,
         buckets,
@@ -131,7 +147,7 @@ def from_snapshots(spec: MetricQuery, runner: Runner) -> tuple[Unit, list[str], 
         return None
     if breakdown is not None and breakdown.type != "event":
         return None
-    interval = spec.interval or (builtin.formula.interval if builtin.formula else "day")
+    interval = _interval(spec, builtin, builtin.formula)
     key = snapshots.SeriesKey(spec.metric, interval, breakdown.property if breakdown else "")
     if snapshots.snapshottable(key) is not None:
         return None
@@ -167,7 +183,8 @@ def _forecast(
     spec: MetricQuery, runner: Runner, labels: list[str], data: list[float]
 ) -> dict[str, Any]:
     """The next ``spec.forecast`` intervals after ``labels`` on the series' linear trend."""
-    interval = _interval(spec, runner)
+    settings: MetricSettings = runner.ctx.extensions.get(EXTENSION) or MetricSettings()
+    interval = _interval(spec, *_definition(spec, settings))
     moment = datetime.fromisoformat(labels[-1])
     future = []
     for _ in range(spec.forecast):
@@ -181,18 +198,3 @@ def _forecast(
         "upper": projected.upper,
         "method": projected.method,
     }
-
-
-def _interval(spec: MetricQuery, runner: Runner) -> Interval:
-    """The interval ``compute`` runs the metric at (its own when the spec names none)."""
-    if spec.interval is not None:
-        return spec.interval
-    builtin = BUILTINS.get(spec.metric)
-    if builtin is not None and builtin.revenue is not None:
-        return "month"
-    if builtin is not None and builtin.formula is not None:
-        return builtin.formula.interval
-    if builtin is not None:
-        return "day"
-    settings: MetricSettings = runner.ctx.extensions.get(EXTENSION) or MetricSettings()
-    return _custom(spec.metric, settings.saved[spec.metric]).interval

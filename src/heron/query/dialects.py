@@ -30,6 +30,11 @@ class SqlDialect:
     json_template: ClassVar[str]
     number_template: ClassVar[str]
     regex_template: ClassVar[str]
+    days_since_template: ClassVar[str]
+    """Whole days from ``{origin}`` (epoch µs) to the wall-clock time ``{value}``."""
+    uint64_bit_template: ClassVar[str]
+    """An unsigned 64-bit integer with only bit ``{shift}`` (0–63) set."""
+    uint64_zero: ClassVar[str]
 
     def __init_subclass__(cls) -> None:
         _DIALECTS[cls.name] = cls
@@ -98,10 +103,20 @@ class SqlDialect:
         return self._template(self.number_template, value=value)
 
     def regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
+        """``value`` matches ``pattern``; a prefix comparison when the pattern is one."""
         prefix = prefix_test(value, pattern)
-        if prefix is not None:
-            return prefix
+        return prefix if prefix is not None else self._regex(value, pattern)
+
+    def _regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
         return self._template(self.regex_template, value=value, pattern=pattern)
+
+    def days_since(self, value: exp.Expression, origin_us: int) -> exp.Expression:
+        return self._template(
+            self.days_since_template, value=value, origin=exp.Literal.number(origin_us)
+        )
+
+    def uint64_bit(self, shift: exp.Expression) -> exp.Expression:
+        return self._template(self.uint64_bit_template, shift=shift)
 
     def person(self, event_person: exp.Expression, override: exp.Expression) -> exp.Expression:
         return exp.func("COALESCE", override, event_person)
@@ -122,6 +137,9 @@ class DuckDBDialect(SqlDialect):
     json_template = "JSON_EXTRACT_STRING({column}, {key})"
     number_template = "TRY_CAST({value} AS DOUBLE)"
     regex_template = "REGEXP_MATCHES({value}, {pattern})"
+    days_since_template = "(EPOCH_US({value}) - {origin}) // 86400000000"
+    uint64_bit_template = "CAST(1 AS UBIGINT) << CAST({shift} AS UBIGINT)"
+    uint64_zero = "CAST(0 AS UBIGINT)"
 
     def json_key(self, key: str) -> str:
         """A JSON Pointer: only ``~`` and ``/`` need escaping, so any key is safe."""
@@ -156,6 +174,9 @@ class ClickHouseDialect(SqlDialect):
     """DuckDB's ``TRY_CAST(… AS DOUBLE)`` grammar: ASCII blanks around, ``_`` between
     digits, and a ``+`` before the sign are accepted (the blanks by :meth:`number`)."""
     regex_template = "match({value}, {pattern})"
+    days_since_template = "intDiv(toUnixTimestamp64Micro({value}) - {origin}, 86400000000)"
+    uint64_bit_template = "bitShiftLeft(toUInt64(1), toUInt8({shift}))"
+    uint64_zero = "toUInt64(0)"
 
     def timestamp_type(self) -> exp.DataType:
         return exp.DataType.build("DateTime64(6, 'UTC')", dialect="clickhouse")
@@ -169,11 +190,8 @@ class ClickHouseDialect(SqlDialect):
         trimmed = self._template("TRIM(BOTH {blanks} FROM {value})", value=value, blanks=_BLANKS)
         return self._template(self.number_template, value=trimmed)
 
-    def regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
+    def _regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
         """RE2 as on DuckDB: ``.`` does not match a newline (ClickHouse's default does)."""
-        prefix = prefix_test(value, pattern)
-        if prefix is not None:
-            return prefix
         template = self.regex_template
         if isinstance(pattern, exp.Literal) and pattern.is_string:
             pattern = exp.Literal.string("(?-s)" + pattern.this)

@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -264,21 +264,14 @@ class DuckDBStore:
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own for a query (safe from any thread), closed afterwards."""
-        with self._cache.reading():
-            cursor = self._con.cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
+        with self._cache.reading(), closing(self._con.cursor()) as cursor:
+            yield cursor
 
     def _read(self, sql: str, params: Any = None, **tables: pa.Table) -> pa.Table:
-        cursor = self._con.cursor()
-        try:
+        with closing(self._con.cursor()) as cursor:
             for name, table in tables.items():
                 cursor.register(name, table)
             return cursor.sql(sql, params=params).to_arrow_table()
-        finally:
-            cursor.close()
 
     def data_version(self, project_id: int) -> int:
         return self._epoch * 1_000_000_000 + self._versions[project_id]

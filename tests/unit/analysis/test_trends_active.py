@@ -66,6 +66,13 @@ def monthly(date_from: str, date_to: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def trailing(date_from: str, date_to: str, interval: Any, days: int) -> tuple[Any, Any]:
+    """The trailing windows of a UTC range's buckets, and the range."""
+    ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
+    buckets = Buckets.build(ctx, ctx.time_range(date_from, date_to), interval)
+    return trailing_windows(buckets, days), buckets.rng
+
+
 @pytest.mark.parametrize(
     ("date_to", "interval", "days", "fits"),
     [
@@ -78,11 +85,9 @@ def monthly(date_from: str, date_to: str, **extra: Any) -> dict[str, Any]:
 def test_a_one_word_mask_holds_64_local_days(
     date_to: str, interval: str, days: int, fits: bool
 ) -> None:
-    ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
-    buckets = Buckets.build(ctx, ctx.time_range("2025-01-06", date_to), interval)
-    windows = trailing_windows(buckets, days)
+    windows, rng = trailing("2025-01-06", date_to, interval, days)
     with max_words(1):
-        origin = active_masks.mask_origin(windows, buckets.rng)
+        origin = active_masks.mask_origin(windows, rng)
     assert (origin is not None) == fits
     if origin is not None:
         last = active_masks.window_bits(windows, origin)[-1]
@@ -90,23 +95,19 @@ def test_a_one_word_mask_holds_64_local_days(
 
 
 def test_masks_take_as_many_words_as_the_span_needs() -> None:
-    ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
-    buckets = Buckets.build(ctx, ctx.time_range("2025-01-01", "2025-04-30"), "day")
-    windows = trailing_windows(buckets, 30)
-    origin = active_masks.mask_origin(windows, buckets.rng)
+    windows, rng = trailing("2025-01-01", "2025-04-30", "day", 30)
+    origin = active_masks.mask_origin(windows, rng)
     assert origin == datetime(2024, 12, 3)
     assert active_masks.word_count(windows, origin) == 3  # 149 days
     last = active_masks.window_bits(windows, origin)[-1]
     assert last == ((1 << 30) - 1) << (149 - 30)
-    year = Buckets.build(ctx, ctx.time_range("2024-01-01", "2025-06-30"), "day")
-    assert active_masks.mask_origin(trailing_windows(year, 30), year.rng) is None
+    year, year_range = trailing("2024-01-01", "2025-06-30", "day", 30)
+    assert active_masks.mask_origin(year, year_range) is None
 
 
 def test_window_bits_cover_each_window_s_days() -> None:
-    ctx = QueryContext(P, UTC, dialect("duckdb"), now=NOW)
-    buckets = Buckets.build(ctx, ctx.time_range("2025-01-10", "2025-01-12"), "day")
-    windows = trailing_windows(buckets, 7)
-    origin = active_masks.mask_origin(windows, buckets.rng)
+    windows, rng = trailing("2025-01-10", "2025-01-12", "day", 7)
+    origin = active_masks.mask_origin(windows, rng)
     assert origin == datetime(2025, 1, 4)
     assert active_masks.window_bits(windows, origin) == [0b1111111 << i for i in range(3)]
 
