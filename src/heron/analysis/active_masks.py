@@ -1,7 +1,7 @@
 """Trailing-window activity from masks of active local days per person.
 
-``weekly_active`` / ``monthly_active`` count the persons active in the local days
-``[lo, hi)`` of each bucket's window. When every window and the range fit in
+``weekly_active`` / ``monthly_active`` (and a lone ``dau``) count the persons active in
+the local days ``[lo, hi)`` of each bucket's window (for ``dau``, the bucket's own days). When every window and the range fit in
 :data:`MAX_DAYS` local days from an origin day, one ``GROUP BY`` person gives each
 person (per breakdown value) a mask whose bit ``i`` says "active on origin day + i", held
 in as many unsigned 64-bit words as the span needs (``mask_0`` for days 0–63, ``mask_1``
@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from heron.analysis.intervals import Window
+from heron.analysis.intervals import Buckets, Window
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.dialects import SqlDialect
@@ -42,6 +42,21 @@ def mask_origin(windows: list[Window], rng: TimeRange) -> datetime | None:
     origin = dates.truncate(min(windows[0].lo, rng.start_local), "day")
     end = dates.truncate(rng.end_local - timedelta(microseconds=1), "day") + _DAY
     return origin if end - origin <= MAX_WORDS * WORD_DAYS * _DAY else None
+
+
+def bucket_windows(buckets: Buckets) -> list[Window] | None:
+    """Each bucket's own local days (cut to the range), for counting the distinct persons
+    of each bucket from masks; ``None`` for hour buckets or a range that does not start at
+    a local midnight (masks only know whole days)."""
+    start = buckets.rng.start_local
+    if buckets.interval == "hour" or start != dates.truncate(start, "day"):
+        return None
+    out = []
+    for key in buckets.keys:
+        end = min(dates.step(key, buckets.interval), buckets.rng.end_local)
+        hi = dates.truncate(end - timedelta(microseconds=1), "day") + _DAY
+        out.append(Window(key, max(key, start), hi))
+    return out
 
 
 def word_count(windows: list[Window], origin: datetime) -> int:
@@ -120,21 +135,21 @@ def mask_counts(
     :func:`heron.analysis.intervals.trailing_counts`.
     """
     words = [name for name in table.column_names if name.startswith(f"{MASK}_")]
-    masks = [table.column(name).to_numpy().astype(np.uint64) for name in words]
     weights = table.column(VALUE).to_numpy().astype(np.float64)
+    hit = np.zeros((len(weights), len(windows)), dtype=bool)
+    word_mask = (1 << WORD_DAYS) - 1
+    bits = window_bits(windows, origin)
+    for word, name in enumerate(words):
+        column = table.column(name).to_numpy().astype(np.uint64)
+        parts = np.array([(b >> (word * WORD_DAYS)) & word_mask for b in bits], dtype=np.uint64)
+        hit |= (column[:, None] & parts[None, :]) != 0
     keys: list[Any] = [None]
     members = np.zeros(len(weights), dtype=np.intp)
     if group in table.column_names:  # codes in order of first appearance
         encoded = table.column(group).combine_chunks().dictionary_encode()
         keys = encoded.dictionary.to_pylist()
         members = encoded.indices.to_numpy().astype(np.intp)
-    counts = np.zeros((len(keys), len(windows)), dtype=np.int64)
-    word_mask = (1 << WORD_DAYS) - 1
-    for position, bits in enumerate(window_bits(windows, origin)):
-        hit = np.zeros(len(weights), dtype=bool)
-        for word, column in enumerate(masks):
-            part = (bits >> (word * WORD_DAYS)) & word_mask
-            if part:
-                hit |= (column & np.uint64(part)) != 0
-        counts[:, position] = np.bincount(members[hit], weights[hit], minlength=len(keys))
-    return {key: data for key, data in zip(keys, counts.tolist(), strict=True) if any(data)}
+    per_key = np.zeros((len(keys), len(weights)))
+    per_key[members, np.arange(len(weights))] = weights
+    sums = (per_key @ hit).astype(np.int64).tolist()
+    return {key: data for key, data in zip(keys, sums, strict=True) if any(data)}

@@ -35,6 +35,7 @@ from heron.query.context import QueryContext
 from heron.query.dialects import dialect
 from heron.query.registry import KINDS, SpecError, parse_spec
 from heron.query.runner import Runner
+from heron.query.shared import SharedResults
 from heron.store.base import EventStore
 
 _INTERVAL_PARTS = ("months", "days", "nanoseconds")
@@ -78,6 +79,7 @@ class QueryService:
         self.cohorts = cohorts
         self.clock = clock
         self.extensions = tuple(extensions)
+        self.shared = SharedResults()
 
     def run(self, project: ProjectInfo, spec_json: Any, *, refresh: bool = False) -> dict[str, Any]:
         """Run one spec for one project; :class:`SpecError` when the spec is invalid."""
@@ -112,7 +114,7 @@ class QueryService:
             return members_query(ctx, definitions[cohort_id])
 
         ctx.cohort_members = cohort_members
-        runner = Runner(self.store, ctx)
+        runner = Runner(self.store, ctx, self.shared)
         try:
             raw = KINDS[spec.kind].run(spec, runner)
         except SpecError:

@@ -16,7 +16,9 @@ Definitions (CONTRACTS.md, TrendsQuery):
   windows and the range fit in 512 local days, SQL returns a bitmask of active days per
   person in 64-day words (grouped by mask) and Python counts the masks meeting each window
   (:mod:`heron.analysis.active_masks`); longer spans return non-overlapping person-day
-  spans that Python sums (:func:`_active`).
+  spans that Python sums (:func:`_active`). A lone ``dau`` series of a range starting at
+  a local midnight (day, week or month interval) counts the masks meeting each bucket's
+  own days: DAU, WAU and MAU of one range are then one statement (:class:`Activity`).
 - ``breakdown`` keeps the ``limit`` values with most events in the range (ties by value),
   puts every other value in ``"$other"`` and events without the property in ``"$none"``.
   Entries come ordered by their total, ``"$other"`` and ``"$none"`` last.
@@ -31,6 +33,8 @@ Definitions (CONTRACTS.md, TrendsQuery):
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -41,6 +45,7 @@ from heron.analysis import active_masks as masks
 from heron.analysis import formula as formulas
 from heron.analysis.intervals import (
     Buckets,
+    Window,
     previous_range,
     trailing_counts,
     trailing_windows,
@@ -169,17 +174,17 @@ def compile_series(
     """The one statement computing a batch of series over the same rows (see
     :func:`batches`): a row per (bucket[, breakdown value]), a column per series."""
     first = batch[0]
-    window_days = ACTIVE_DAYS.get(first.math)
     rng = buckets.rng
-    windows = trailing_windows(buckets, window_days) if window_days else []
+    activity = _activity(batch, buckets)
+    windows = activity.windows if activity else []
+    origin = activity.origin if activity else None
     source = rng
-    origin = None
     if windows:
-        source = ctx.local_range(min(windows[0].lo, rng.start_local), rng.end_local)
-        origin = masks.mask_origin(windows, rng)
+        start = origin or min(windows[0].lo, rng.start_local)
+        source = ctx.local_range(start, rng.end_local)
     breakdown = spec.breakdown
     filters = [*spec.filters, *first.filters]
-    units = any(s.math == "dau" for s in batch) or window_days is not None
+    units = any(s.math == "dau" for s in batch) or bool(windows)
     group_type = spec.aggregation_group_type if units else None
     query = event_rows(
         ctx,
@@ -241,11 +246,10 @@ def compile_series(
         with_ctes = [("matched", query.select(*columns)), ("top_values", ranked)]
         grouped = exp.to_table("matched")
         keys = [exp.alias_(_bucketed_value(), BREAKDOWN)]
-    if origin is not None:
-        words = masks.word_count(windows, origin)
-        return masks.compile_masks(d, grouped, keys, with_ctes, words)
-    if window_days:
-        return _active(window_days, grouped, keys, with_ctes)
+    if activity is not None and origin is not None:
+        return masks.compile_masks(d, grouped, keys, with_ctes, activity.words)
+    if activity is not None:
+        return _active(activity.days, grouped, keys, with_ctes)
     names = buckets.group_names()
     values = [
         exp.alias_(_aggregate(d.name, series, value_column(position)), value_column(position))
@@ -256,6 +260,40 @@ def compile_series(
     for name, cte in with_ctes:
         select = select.with_(name, as_=cte)
     return select
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """How a batch counting active persons per window runs.
+
+    ``windows``: the trailing ``days`` of weekly / monthly actives, or each bucket's own
+    days for a lone ``dau`` series (``days`` 0). ``origin`` and ``words``: the masks of
+    :mod:`heron.analysis.active_masks`, the same for every such batch of the range (they
+    reach back as far as monthly actives need), so DAU, WAU and MAU of one range compile
+    to one statement that the service runs once (:mod:`heron.query.shared`); ``origin``
+    is ``None`` when the masks cannot hold the span (trailing windows then use the
+    person-day spans of :func:`_active`; ``dau`` its distinct count).
+    """
+
+    windows: list[Window]
+    days: int
+    origin: datetime | None
+    words: int
+
+
+def _activity(batch: list[Series], buckets: Buckets) -> Activity | None:
+    """The windows of a batch that counts active persons per window, else ``None``."""
+    first = batch[0]
+    days = ACTIVE_DAYS.get(first.math)
+    if days is None and (len(batch) > 1 or first.math != "dau"):
+        return None
+    longest = trailing_windows(buckets, max(ACTIVE_DAYS.values()))
+    origin = masks.mask_origin(longest, buckets.rng)
+    words = masks.word_count(longest, origin) if origin is not None else 0
+    if days is not None:
+        return Activity(trailing_windows(buckets, days), days, origin, words)
+    own = masks.bucket_windows(buckets)
+    return None if own is None or origin is None else Activity(own, 0, origin, words)
 
 
 def _skip_identity(query: exp.Select) -> None:
@@ -364,14 +402,15 @@ def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[st
     computed: dict[int, dict[str | None, list[float]]] = {}
     for batch in batches(spec):
         members = [spec.series[i] for i in batch]
-        table = runner.execute(compile_series(runner.ctx, spec, members, buckets))
-        days = ACTIVE_DAYS.get(members[0].math)
-        if days is not None:  # a trailing-window series is alone in its batch
+        statement = compile_series(runner.ctx, spec, members, buckets)
+        activity = _activity(members, buckets)
+        if activity is not None:  # an active-persons series is alone in its batch
+            table = runner.execute(statement, shared=activity.origin is not None)
             data = _data(spec, buckets, 0)
-            data.update(_active_counts(table, buckets, days))
+            data.update(_active_counts(table, activity))
             computed[batch[0]] = _ordered(data)
             continue
-        rows = table.to_pylist()
+        rows = runner.execute(statement).to_pylist()
         for position, index in enumerate(batch):
             computed[index] = _series_data(spec, members[position], position, rows, buckets)
     per_series = [computed[i] for i in range(len(spec.series))]
@@ -419,16 +458,14 @@ def _series_data(
     return _ordered(data)
 
 
-def _active_counts(table: pa.Table, buckets: Buckets, days: int) -> dict[Any, list[int]]:
-    """Persons per trailing window and breakdown value, from either form of
+def _active_counts(table: pa.Table, activity: Activity) -> dict[Any, list[int]]:
+    """Persons per window and breakdown value, from either form of
     :func:`compile_series`' result (masks, or person-day spans)."""
-    windows = trailing_windows(buckets, days)
-    if not windows:
+    if not activity.windows:
         return {}
-    origin = masks.mask_origin(windows, buckets.rng)
-    if origin is not None:
-        return masks.mask_counts(table, windows, origin, BREAKDOWN)
-    return trailing_counts(table.to_pylist(), windows, BREAKDOWN)
+    if activity.origin is not None:
+        return masks.mask_counts(table, activity.windows, activity.origin, BREAKDOWN)
+    return trailing_counts(table.to_pylist(), activity.windows, BREAKDOWN)
 
 
 def _ordered(data: dict[str | None, list[float]]) -> dict[str | None, list[float]]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlglot import exp
 
+from heron.analysis.intervals import BUCKET
 from heron.metrics.computed import (
     ComputeFn,
     MetricRun,
@@ -23,9 +25,12 @@ from heron.metrics.computed import (
     ts_at_least,
     ts_before,
 )
+from heron.query import dates
 from heron.query.source import event_rows, person_id
 
 ACTIVATION_WINDOW = timedelta(days=7)
+OFFSET_DAYS = 64
+"""Days after signup that the shared offsets of DN retention hold (one 64-bit mask)."""
 
 
 def _cohort(run: MetricRun) -> exp.Select:
@@ -92,10 +97,64 @@ def _bucketed(run: MetricRun, cohort_hits: exp.Select) -> Values:
     return {None: values}
 
 
+def _offsets(run: MetricRun) -> exp.Select:
+    """``(day, mask, value)``: persons of the cohort by signup day and by the days after
+    it they were active on (bit ``k``: active on day ``k`` after the signup day, ``k`` <
+    :data:`OFFSET_DAYS`).
+
+    D1, D7 and D30 of one range compile to this same statement, which the service runs
+    once for all of them (:mod:`heron.query.shared`).
+    """
+    d = run.ctx.dialect
+    cohort, active = exp.column("day", "c"), exp.column("day", "a")
+    offset = exp.DateDiff(this=active, expression=cohort, unit=exp.Var(this="DAY"))
+    inside = exp.and_(
+        exp.GTE(this=offset, expression=exp.Literal.number(0)),
+        exp.LT(this=offset.copy(), expression=exp.Literal.number(OFFSET_DAYS)),
+    )
+    bit = exp.Case().when(inside, d.uint64_bit(offset.copy())).else_(d.parse(d.uint64_zero))
+    persons = (
+        exp.select(cohort.copy(), exp.alias_(exp.BitwiseOrAgg(this=bit), "mask"))
+        .from_(_cohort(run).subquery("c"))
+        .join(
+            _active_days(run, 1).subquery("a"),
+            on=exp.column("person", "a").eq(exp.column("person", "c")),
+            join_type="left",
+        )
+        .group_by(exp.column("person", "c"), cohort.copy())
+    )
+    return (
+        exp.select("day", "mask", exp.alias_(exp.Count(this=exp.Star()), "value"))
+        .from_(persons.subquery("p"))
+        .group_by("day", "mask")
+    )
+
+
+def _on_day(run: MetricRun, days: int) -> Values:
+    """DN retention from the shared offsets: hits ÷ cohort size per bucket."""
+    table = run.runner.execute(_offsets(run), shared=True)
+    encoded = table.column("day").combine_chunks().dictionary_encode()
+    codes = encoded.indices.to_numpy()
+    value = table.column("value").to_numpy().astype(np.float64)
+    seen = (table.column("mask").to_numpy().astype(np.uint64) >> np.uint64(days)) & np.uint64(1)
+    per_day = len(encoded.dictionary)
+    sizes = np.bincount(codes, weights=value, minlength=per_day)
+    hits = np.bincount(codes, weights=value * seen, minlength=per_day)
+    size, hit = run.empty(), run.empty()
+    for day, n, h in zip(encoded.dictionary.to_pylist(), sizes, hits, strict=True):
+        i = run.buckets.position({BUCKET: dates.truncate(day, run.buckets.interval)})
+        if i is not None:
+            size[i] += float(n)
+            hit[i] += float(h)
+    return {None: [ratio(h, n) for h, n in zip(hit, size, strict=True)]}
+
+
 def retention(days: int, *, or_after: bool) -> ComputeFn:
     def compute(run: MetricRun) -> Values:
         run.no_breakdown("retention")
         run.day_grain("retention")
+        if not or_after and days < OFFSET_DAYS:
+            return _on_day(run, days)
         width = exp.Interval(this=exp.Literal.number(days), unit=exp.Var(this="DAY"))
         cohort = _cohort(run).select(
             exp.alias_(exp.Add(this=exp.column("day"), expression=width), "target")

@@ -121,6 +121,13 @@ class SqlDialect:
     def person(self, event_person: exp.Expression, override: exp.Expression) -> exp.Expression:
         return exp.func("COALESCE", override, event_person)
 
+    def one_of(self, value: exp.Expression, names: Sequence[str]) -> exp.Expression:
+        """``value`` is one of ``names`` (an equality for one name)."""
+        literals = [exp.Literal.string(name) for name in names]
+        if len(literals) == 1:
+            return exp.EQ(this=value, expression=literals[0])
+        return exp.In(this=value, expressions=literals)
+
 
 class DuckDBDialect(SqlDialect):
     name = "duckdb"
@@ -140,6 +147,15 @@ class DuckDBDialect(SqlDialect):
     days_since_template = "(EPOCH_US({value}) - {origin}) // 86400000000"
     uint64_bit_template = "CAST(1 AS UBIGINT) << CAST({shift} AS UBIGINT)"
     uint64_zero = "CAST(0 AS UBIGINT)"
+
+    def one_of(self, value: exp.Expression, names: Sequence[str]) -> exp.Expression:
+        """A semi-join on the list for several names: DuckDB turns its build side into a
+        filter inside the scan, so the other columns (properties) are read only for matching
+        rows; a plain ``IN`` list is checked after the scan has read every column."""
+        if len(names) == 1:
+            return super().one_of(value, names)
+        listed = exp.Array(expressions=[exp.Literal.string(name) for name in names])
+        return exp.In(this=value, query=exp.select(exp.Unnest(expressions=[listed])).subquery())
 
     def json_key(self, key: str) -> str:
         """A JSON Pointer: only ``~`` and ``/`` need escaping, so any key is safe."""

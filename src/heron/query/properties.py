@@ -111,7 +111,7 @@ def filter_expr(
         return exp.Is(this=value, expression=exp.Null())
     if op in ("in", "not_in"):
         values = f.value if isinstance(f.value, list) else [f.value]
-        test = exp.In(this=value, expressions=[_text(v) for v in values])
+        test = _one_of(d, value, values)
         return _not(test) if op == "not_in" else test
     if op in ("gt", "gte", "lt", "lte"):
         number = _number(f.value, f.property)
@@ -125,7 +125,7 @@ def filter_expr(
     if op == "regex":
         return d.regex(value, exp.Literal.string(str(f.value)))
     if isinstance(f.value, list):
-        test = exp.In(this=value, expressions=[_text(v) for v in f.value])
+        test = _one_of(d, value, f.value)
     else:
         test = exp.EQ(this=value, expression=_text(f.value))
     return _not(test) if op == "neq" else test
@@ -137,6 +137,14 @@ def _not(test: exp.Expression) -> exp.Expression:
         this=exp.Not(this=exp.Paren(this=test)),
         expression=exp.Is(this=test.this.copy(), expression=exp.Null()),
     )
+
+
+def _one_of(d: SqlDialect, value: exp.Expression, values: list[Any]) -> exp.Expression:
+    """``value IN (…)``; on a stored column (event, a hot property) the dialect's
+    :meth:`~heron.query.dialects.SqlDialect.one_of`, which lets the scan skip other rows."""
+    if isinstance(value, exp.Column) and all(isinstance(v, str) for v in values):
+        return d.one_of(value, values)
+    return exp.In(this=value, expressions=[_text(v) for v in values])
 
 
 def _text(value: Any) -> exp.Expression:

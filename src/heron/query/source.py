@@ -93,12 +93,7 @@ def event_rows(
         conditions.append(exp.GTE(this=ts, expression=ctx.dialect.timestamp(rng.start_utc)))
         conditions.append(exp.LT(this=ts.copy(), expression=ctx.dialect.timestamp(rng.end_utc)))
     if events is not None:
-        names = sorted(set(events))
-        conditions.append(
-            exp.In(
-                this=exp.column("event", "e"), expressions=[exp.Literal.string(n) for n in names]
-            )
-        )
+        conditions.append(ctx.dialect.one_of(exp.column("event", "e"), sorted(set(events))))
     conditions.extend(filter_expr(ctx.dialect, f) for f in filters)
     if group_type is not None:
         conditions.append(

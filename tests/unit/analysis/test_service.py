@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import heron.metrics.query  # noqa: F401  (registers MetricQuery)
 from heron.analysis.service import ProjectInfo, QueryService, query
 from heron.config import Settings
 from heron.meta.db import meta_session
@@ -181,3 +182,55 @@ def test_python_api_reads_the_configured_data_dir(tmp_path: Path) -> None:
     assert (n(result), result["cached"]) == (3, False)
     with pytest.raises(LookupError, match="no project with id 999"):
         query(COUNT, 999, settings)
+
+
+class Counting:
+    """A store proxy counting the statements it runs."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self.statements: list[str] = []
+
+    def query(self, sql: str) -> Any:
+        self.statements.append(sql)
+        return self.store.query(sql)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def activity(days: int = 50) -> Any:
+    rows = []
+    for day in range(days):
+        for person in range(day % 7 + 1):
+            moment = NOW - timedelta(days=day, hours=person)
+            rows.append(
+                {"event": "view", "distinct_id": f"u{person * 3 % 11}", "timestamp": moment}
+            )
+    rows += [
+        {"event": "signup", "distinct_id": f"u{p}", "timestamp": NOW - timedelta(days=20 - p)}
+        for p in range(11)
+    ]
+    return raw_batch(rows)
+
+
+def metric(name: str) -> dict[str, Any]:
+    return {"kind": "MetricQuery", "metric": name, "date_from": "-30d"}
+
+
+def test_active_user_and_retention_metrics_share_their_scans(store: EventStore) -> None:
+    store.append(activity())
+    counting = Counting(store)
+    names = ("dau", "wau", "mau", "d1_retention", "d7_retention")
+    shared = QueryService(counting, MemoryCache(), clock=Clock())  # type: ignore[arg-type]
+    together = {name: shared.run(P1, metric(name))["results"] for name in names}
+    assert len(counting.statements) == 2  # one masks scan, one signup-offsets scan
+    for name in names:  # each alone, in a service of its own: the same numbers
+        assert (
+            QueryService(store, MemoryCache(), clock=Clock()).run(P1, metric(name))["results"]
+            == together[name]
+        )
+    assert sum(together["dau"]["series"]["dau"]) > 0
+    store.append(events(1, name="view"))
+    shared.run(P1, metric("wau"))
+    assert len(counting.statements) == 3  # new events: a new data version, a new scan
