@@ -24,6 +24,7 @@ from heron.analysis.intervals import Buckets, Window
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.dialects import SqlDialect
+from heron.query.source import overrides
 
 WORD_DAYS = 64
 """Local days one mask word holds: the bits of an unsigned 64-bit integer."""
@@ -77,12 +78,35 @@ def compile_masks(
     keys: list[exp.Expr],
     with_ctes: list[tuple[str, exp.Select]],
     words: int,
+    *,
+    resolve: bool = False,
 ) -> exp.Select:
-    """``(mask_0, …, [breakdown_value,] value)``: how many persons have each mask of days.
+    """``(mask_0, …, [breakdown_value,] value)``: how many persons have each mask of days
+    (:func:`person_masks` counted per mask)."""
+    names = [key.alias for key in keys]
+    columns = [mask_column(word) for word in range(words)]
+    persons = person_masks(d, grouped, keys, words, resolve=resolve)
+    select = (
+        exp.select(*columns, *names, exp.alias_(exp.Count(this=exp.Star()), VALUE))
+        .from_(persons.subquery("masks"))
+        .group_by(*columns, *names)
+    )
+    for name, cte in with_ctes:
+        select = select.with_(name, as_=cte)
+    return select
+
+
+def person_masks(
+    d: SqlDialect, grouped: exp.Expr, keys: list[exp.Expr], words: int, *, resolve: bool
+) -> exp.Select:
+    """``(person, [breakdown_value,] mask_0, …)``: each person's mask of active days.
 
     ``grouped`` has a :data:`DAY_INDEX` (≥ 0) and a :data:`PERSON` column per event row;
     ``keys`` is the breakdown value column, if any. Word ``w`` ORs the bits
-    ``day_index % 64`` of the rows whose day falls in its 64 days.
+    ``day_index % 64`` of the rows whose day falls in its 64 days. With ``resolve``,
+    :data:`PERSON` is the event's own person id: the masks are ORed per stored person
+    first, then per person after identity merges (OR is associative), so the overrides
+    are joined to one row per stored person instead of one per event.
     """
     names = [key.alias for key in keys]
     index = exp.column(DAY_INDEX)
@@ -99,16 +123,29 @@ def compile_masks(
             )
             value = exp.Case().when(inside, value).else_(zero.copy())
         parts.append(exp.alias_(exp.BitwiseOrAgg(this=value), mask_column(word)))
-    persons = exp.select(*keys, *parts).from_(grouped).group_by(exp.column(PERSON), *names)
-    columns = [mask_column(word) for word in range(words)]
-    select = (
-        exp.select(*columns, *names, exp.alias_(exp.Count(this=exp.Star()), VALUE))
-        .from_(persons.subquery("masks"))
-        .group_by(*columns, *names)
+    person = exp.column(PERSON)
+    persons = exp.select(person, *keys, *parts).from_(grouped).group_by(person.copy(), *names)
+    return _resolved(d, persons, names, words) if resolve else persons
+
+
+def _resolved(d: SqlDialect, persons: exp.Select, names: list[str], words: int) -> exp.Select:
+    """Masks per stored person (``r``) ORed again per person after identity merges."""
+    merged = d.person(exp.column(PERSON, "r"), exp.column("person_id", "o"))
+    parts = [
+        exp.alias_(exp.BitwiseOrAgg(this=exp.column(mask_column(w), "r")), mask_column(w))
+        for w in range(words)
+    ]
+    kept = [exp.column(name, "r") for name in names]
+    return (
+        exp.select(exp.alias_(merged, PERSON), *kept, *parts)
+        .from_(persons.subquery("r"))
+        .join(
+            overrides(),
+            on=exp.column("old_person_id", "o").eq(exp.column(PERSON, "r")),
+            join_type="left",
+        )
+        .group_by(merged.copy(), *(k.copy() for k in kept))
     )
-    for name, cte in with_ctes:
-        select = select.with_(name, as_=cte)
-    return select
 
 
 def mask_column(word: int) -> str:

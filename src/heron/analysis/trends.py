@@ -55,7 +55,7 @@ from heron.query.dates import Interval
 from heron.query.properties import PropertyFilter, property_expr
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import GroupTypeName, actor_id, event_rows
+from heron.query.source import GroupTypeName, actor_id, event_rows, without_identity
 
 Math = Literal[
     "total",
@@ -196,14 +196,15 @@ def compile_series(
         group_type=group_type,
         group_properties=[breakdown.group_type] if breakdown and breakdown.group_type else [],
     )
-    persons = (
-        (units and group_type is None)
-        or spec.cohort is not None
+    needs_persons = (
+        spec.cohort is not None
         or (breakdown is not None and breakdown.type == "person")
         or any(f.type == "person" for f in filters)
     )
-    if not persons:
-        _skip_identity(query)
+    # masks are merged per person after grouping by the stored person id (see compile_masks)
+    resolve = origin is not None and group_type is None and not needs_persons
+    if not needs_persons and (resolve or not units or group_type is not None):
+        without_identity(query)
     d = ctx.dialect
     ts = exp.column("timestamp", "e")
     if origin is not None:
@@ -213,7 +214,8 @@ def compile_series(
     else:
         columns = buckets.columns(ctx, ts, source)
     if units:
-        columns.append(exp.alias_(actor_id(ctx, group_type), PERSON))
+        unit = exp.column("person_id", "e") if resolve else actor_id(ctx, group_type)
+        columns.append(exp.alias_(unit, PERSON))
     for position, series in enumerate(batch):
         if series.math_property is not None and series.math in PROPERTY_MATHS:
             number = d.number(property_expr(d, series.math_property))
@@ -247,7 +249,7 @@ def compile_series(
         grouped = exp.to_table("matched")
         keys = [exp.alias_(_bucketed_value(), BREAKDOWN)]
     if activity is not None and origin is not None:
-        return masks.compile_masks(d, grouped, keys, with_ctes, activity.words)
+        return masks.compile_masks(d, grouped, keys, with_ctes, activity.words, resolve=resolve)
     if activity is not None:
         return _active(activity.days, grouped, keys, with_ctes)
     names = buckets.group_names()
@@ -294,16 +296,6 @@ def _activity(batch: list[Series], buckets: Buckets) -> Activity | None:
         return Activity(trailing_windows(buckets, days), days, origin, words)
     own = masks.bucket_windows(buckets)
     return None if own is None or origin is None else Activity(own, 0, origin, words)
-
-
-def _skip_identity(query: exp.Select) -> None:
-    """Drop the identity-override join (alias ``o``) from a source that never reads persons.
-
-    Counting events and aggregating properties do not need to know who did them, and the
-    join is the costliest part of such a scan.
-    """
-    joins = query.args.get("joins") or []
-    query.set("joins", [j for j in joins if j.this.alias_or_name != "o"] or None)
 
 
 def _bucketed_value() -> exp.Expr:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlglot import exp
 
+from heron.analysis import active_masks as masks
 from heron.analysis.intervals import BUCKET
 from heron.metrics.computed import (
     ComputeFn,
@@ -26,11 +27,11 @@ from heron.metrics.computed import (
     ts_before,
 )
 from heron.query import dates
-from heron.query.source import event_rows, person_id
+from heron.query.source import event_rows, person_id, without_identity
 
 ACTIVATION_WINDOW = timedelta(days=7)
-OFFSET_DAYS = 64
-"""Days after signup that the shared offsets of DN retention hold (one 64-bit mask)."""
+MAX_DN = 30
+"""The largest N whose DN retention reads the cohort activity shared by D1, D7 and D30."""
 
 
 def _cohort(run: MetricRun) -> exp.Select:
@@ -97,52 +98,80 @@ def _bucketed(run: MetricRun, cohort_hits: exp.Select) -> Values:
     return {None: values}
 
 
-def _offsets(run: MetricRun) -> exp.Select:
-    """``(day, mask, value)``: persons of the cohort by signup day and by the days after
-    it they were active on (bit ``k``: active on day ``k`` after the signup day, ``k`` <
-    :data:`OFFSET_DAYS`).
+def _activity(run: MetricRun) -> tuple[exp.Select, datetime] | None:
+    """``(day, mask_0, …, value)``: persons of the cohort by signup day and by their
+    active local days from the range start (bit ``i``: active on the start day + ``i``),
+    through :data:`MAX_DN` days after the range; and the day of bit 0. ``None`` when that
+    span needs more than :data:`~heron.analysis.active_masks.MAX_WORDS` words.
 
     D1, D7 and D30 of one range compile to this same statement, which the service runs
-    once for all of them (:mod:`heron.query.shared`).
+    once for all of them (:mod:`heron.query.shared`). The masks are grouped by stored
+    person before identity merges are applied (see :func:`~heron.analysis.active_masks.
+    person_masks`).
     """
-    d = run.ctx.dialect
-    cohort, active = exp.column("day", "c"), exp.column("day", "a")
-    offset = exp.DateDiff(this=active, expression=cohort, unit=exp.Var(this="DAY"))
-    inside = exp.and_(
-        exp.GTE(this=offset, expression=exp.Literal.number(0)),
-        exp.LT(this=offset.copy(), expression=exp.Literal.number(OFFSET_DAYS)),
-    )
-    bit = exp.Case().when(inside, d.uint64_bit(offset.copy())).else_(d.parse(d.uint64_zero))
-    persons = (
-        exp.select(cohort.copy(), exp.alias_(exp.BitwiseOrAgg(this=bit), "mask"))
+    ctx = run.ctx
+    origin = dates.truncate(run.rng.start_local, "day")
+    last = dates.truncate(run.rng.end_local - timedelta(microseconds=1), "day")
+    span = (last - origin).days + MAX_DN + 1
+    words = -(-span // masks.WORD_DAYS)
+    if words > masks.MAX_WORDS:
+        return None
+    source = ctx.local_range(origin, origin + timedelta(days=words * masks.WORD_DAYS))
+    rows = event_rows(ctx, source, filters=run.filters).where(active_condition(run))
+    resolve = not any(f.type == "person" for f in run.filters)
+    if resolve:
+        without_identity(rows)
+    unit = exp.column("person_id", "e") if resolve else person_id(ctx)
+    ts = exp.column("timestamp", "e")
+    grouped = rows.select(
+        exp.alias_(masks.day_index(ctx, ts, source, origin), masks.DAY_INDEX),
+        exp.alias_(unit, masks.PERSON),
+    ).subquery("matched")
+    persons = masks.person_masks(ctx.dialect, grouped, [], words, resolve=resolve)
+    columns = [exp.column(masks.mask_column(w), "m") for w in range(words)]
+    statement = (
+        exp.select(
+            exp.column("day", "c"), *columns, exp.alias_(exp.Count(this=exp.Star()), "value")
+        )
         .from_(_cohort(run).subquery("c"))
         .join(
-            _active_days(run, 1).subquery("a"),
-            on=exp.column("person", "a").eq(exp.column("person", "c")),
+            persons.subquery("m"),
+            on=exp.column(masks.PERSON, "m").eq(exp.column("person", "c")),
             join_type="left",
         )
-        .group_by(exp.column("person", "c"), cohort.copy())
+        .group_by(exp.column("day", "c"), *(c.copy() for c in columns))
     )
-    return (
-        exp.select("day", "mask", exp.alias_(exp.Count(this=exp.Star()), "value"))
-        .from_(persons.subquery("p"))
-        .group_by("day", "mask")
-    )
+    return statement, origin
 
 
-def _on_day(run: MetricRun, days: int) -> Values:
-    """DN retention from the shared offsets: hits ÷ cohort size per bucket."""
-    table = run.runner.execute(_offsets(run), shared=True)
-    encoded = table.column("day").combine_chunks().dictionary_encode()
-    codes = encoded.indices.to_numpy()
+def _on_day(run: MetricRun, days: int) -> Values | None:
+    """DN retention from the shared cohort activity: hits ÷ cohort size per bucket."""
+    found = _activity(run)
+    if found is None:
+        return None
+    statement, origin = found
+    table = run.runner.execute(statement, shared=True)
+    day = table.column("day").combine_chunks()
+    since = day.to_numpy(zero_copy_only=False).astype("datetime64[us]") - np.datetime64(origin)
+    target = since // np.timedelta64(1, "D") + days
+    words = [name for name in table.column_names if name.startswith(f"{masks.MASK}_")]
+    stacked = np.column_stack(
+        [table.column(w).fill_null(0).to_numpy().astype(np.uint64) for w in words]
+    )
+    word = np.clip(target // masks.WORD_DAYS, 0, len(words) - 1)
+    chosen = np.take_along_axis(stacked, word[:, None], axis=1)[:, 0]
+    shift = (target % masks.WORD_DAYS).astype(np.uint64)
+    inside = (target >= 0) & (target < len(words) * masks.WORD_DAYS)
+    seen = inside & (((chosen >> shift) & np.uint64(1)) == 1)
     value = table.column("value").to_numpy().astype(np.float64)
-    seen = (table.column("mask").to_numpy().astype(np.uint64) >> np.uint64(days)) & np.uint64(1)
+    encoded = day.dictionary_encode()
+    codes = encoded.indices.to_numpy()
     per_day = len(encoded.dictionary)
     sizes = np.bincount(codes, weights=value, minlength=per_day)
     hits = np.bincount(codes, weights=value * seen, minlength=per_day)
     size, hit = run.empty(), run.empty()
-    for day, n, h in zip(encoded.dictionary.to_pylist(), sizes, hits, strict=True):
-        i = run.buckets.position({BUCKET: dates.truncate(day, run.buckets.interval)})
+    for moment, n, h in zip(encoded.dictionary.to_pylist(), sizes, hits, strict=True):
+        i = run.buckets.position({BUCKET: dates.truncate(moment, run.buckets.interval)})
         if i is not None:
             size[i] += float(n)
             hit[i] += float(h)
@@ -153,8 +182,9 @@ def retention(days: int, *, or_after: bool) -> ComputeFn:
     def compute(run: MetricRun) -> Values:
         run.no_breakdown("retention")
         run.day_grain("retention")
-        if not or_after and days < OFFSET_DAYS:
-            return _on_day(run, days)
+        shared = None if or_after or days > MAX_DN else _on_day(run, days)
+        if shared is not None:
+            return shared
         width = exp.Interval(this=exp.Literal.number(days), unit=exp.Var(this="DAY"))
         cohort = _cohort(run).select(
             exp.alias_(exp.Add(this=exp.column("day"), expression=width), "target")

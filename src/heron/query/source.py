@@ -19,6 +19,14 @@ def person_id(ctx: QueryContext) -> exp.Expression:
     return ctx.dialect.person(exp.column("person_id", "e"), exp.column("person_id", "o"))
 
 
+def overrides() -> exp.Table:
+    """The identity overrides (``old_person_id`` → ``person_id``) as ``o``."""
+    return exp.Table(
+        this=exp.to_identifier("person_overrides"),
+        alias=exp.TableAlias(this=exp.to_identifier("o")),
+    )
+
+
 GroupTypeName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TYPE_LENGTH)]
 """A group type (``company``): the unit an analysis counts with ``aggregation_group_type``."""
 
@@ -66,10 +74,7 @@ def event_rows(
             )
         )
         .join(
-            exp.Table(
-                this=exp.to_identifier("person_overrides"),
-                alias=exp.TableAlias(this=exp.to_identifier("o")),
-            ),
+            overrides(),
             on=exp.EQ(
                 this=exp.column("old_person_id", "o"), expression=exp.column("person_id", "e")
             ),
@@ -106,6 +111,16 @@ def event_rows(
     for condition in conditions:
         query = query.where(condition)
     return query
+
+
+def without_identity(query: exp.Select) -> None:
+    """Drop the identity-override join (alias ``o``) from a source that never reads persons.
+
+    Counting events and aggregating properties do not need to know who did them, and the
+    join is the costliest part of such a scan.
+    """
+    joins = query.args.get("joins") or []
+    query.set("joins", [j for j in joins if j.this.alias_or_name != "o"] or None)
 
 
 def _join_group(ctx: QueryContext, query: exp.Select, group_type: str) -> exp.Select:
