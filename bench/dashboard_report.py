@@ -98,7 +98,8 @@ def render_table(run: dict[str, Any]) -> harness.Table:
         "dashboard = wall time of all that; Σ and slowest: the widgets' own `timings.total_ms`",
         "browser: headless Chromium signed in by cookie; whole dashboard = `performance.now()` "
         "when `chartsReady` turns true (navigation start → every widget drawn), last widget "
-        "answer = the latest `responseEnd` of the widget-data requests; assets cached by a "
+        "answer = the latest `responseEnd` of the widget-data requests (the page reads every "
+        "widget in one streamed `…/dashboards/{id}/data`); assets cached by a "
         "warm-up load. A chart reports itself drawn on ECharts' `finished`; a page's first "
         "drawing is not animated (later updates are), so the print view (`?print=1`) differs "
         "only by its layout and data tables",

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { withParams } from "../src/api";
 import { displayOf, kindOfQuery } from "../src/pages/insights/kinds";
 import { defaultQuery } from "../src/pages/dashboard/defaults";
-import { chartOptions, type Palette } from "../src/widgets/chartOptions";
+import { chartOptions, LARGE_BARS, paletteChanged, type Palette } from "../src/widgets/chartOptions";
 
 const palette: Palette = { colors: ["#111111", "#222222", "#333333"], text: "#000", muted: "#666", grid: "#eee", font: "sans-serif" };
 type Series = { name: string; type: string; stack?: string; color: string };
@@ -61,6 +61,23 @@ describe("chart options by widget type", () => {
     const [sankey] = chartOptions("sankey", paths, { max_nodes: 2 }, palette).series as { data: { name: string }[]; links: unknown[] }[];
     expect(sankey.data.map((n) => n.name)).toEqual(["1_a", "2_b"]);
     expect(sankey.links).toHaveLength(1);
+  });
+
+  it("draws many bars in large mode only", () => {
+    const days = Array.from({ length: 120 }, (_, i) => `d${i}`);
+    const events = (count: number) => Array.from({ length: count }, (_, i) => ({ label: `e${i}`, breakdown_value: `e${i}`, labels: days, data: days.map(() => 1) }));
+    const few = LARGE_BARS / days.length;
+    type Bar = { large: boolean; largeThreshold?: number };
+    expect((chartOptions("bar", events(few), { stacked: true }, palette).series as Bar[]).every((s) => !s.large)).toBe(true);
+    const many = chartOptions("bar", events(few + 1), { stacked: true }, palette).series as Bar[];
+    expect(many.every((s) => s.large && s.largeThreshold === 0)).toBe(true);
+    expect((chartOptions("line", events(few + 1), {}, palette).series as Bar[]).every((s) => !s.large)).toBe(true);
+  });
+
+  it("draws a chart again only when the theme changed its palette", () => {
+    expect(paletteChanged(null, palette)).toBe(false);
+    expect(paletteChanged({ ...palette, colors: [...palette.colors] }, palette)).toBe(false);
+    expect(paletteChanged(palette, { ...palette, text: "#fff" })).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 // One ECharts chart in a box that follows its container's size.
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { THEME_CHANGED, token } from "../theme";
-import { chartOptions, type Palette } from "./chartOptions";
+import { chartOptions, paletteChanged, type Palette } from "./chartOptions";
 import { echarts } from "./echarts";
 
 export interface ChartClick {
@@ -46,6 +46,7 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
   const fallback = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const drawn = useRef<unknown[] | null>(null);
+  const drawnWith = useRef<Palette | null>(null);
   const props = [type, results, JSON.stringify(options), animate];
   const latest = useRef({ type, results, options, animate, props });
   latest.current = { type, results, options, animate, props };
@@ -58,7 +59,8 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
     const now = latest.current;
     // The first drawing is not animated: the chart is ready (and the dashboard with it) as
     // soon as it is drawn. Later data (filters, refresh, live events) animates.
-    instance.setOption(chartOptions(now.type, now.results, now.options, palette(), now.animate && drawn.current !== null), { notMerge: true });
+    drawnWith.current = palette();
+    instance.setOption(chartOptions(now.type, now.results, now.options, drawnWith.current, now.animate && drawn.current !== null), { notMerge: true });
     drawn.current = now.props;
     clearTimeout(fallback.current);
     // A safety net for a chart that never reports "finished" (e.g. hidden): never wait forever.
@@ -103,6 +105,7 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
       chart.current?.dispose();
       chart.current = null;
       drawn.current = null;
+      drawnWith.current = null;
     };
   }, [type]);
 
@@ -110,9 +113,10 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
     if (chart.current && drawn.current && props.some((value, i) => value !== drawn.current![i])) draw();
   });
 
-  // The organization's theme may arrive after the first drawing (it loads alongside the data).
+  // The organization's theme may arrive after the first drawing (it loads alongside the data):
+  // a chart is drawn again only when the theme changed its colours or font.
   useLayoutEffect(() => {
-    const redraw = () => drawn.current && draw();
+    const redraw = () => paletteChanged(drawnWith.current, palette()) && draw();
     window.addEventListener(THEME_CHANGED, redraw);
     return () => window.removeEventListener(THEME_CHANGED, redraw);
   }, []);

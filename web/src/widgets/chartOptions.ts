@@ -12,6 +12,14 @@ export interface Palette {
 
 type Options = Record<string, unknown>;
 
+/** Whether a chart drawn with `drawnWith` (null: not drawn yet) must be drawn again. */
+export function paletteChanged(drawnWith: Palette | null, current: Palette): boolean {
+  return drawnWith !== null && JSON.stringify(drawnWith) !== JSON.stringify(current);
+}
+
+/** Above this many bars (categories × series) a bar chart is drawn in ECharts' large mode. */
+export const LARGE_BARS = 600;
+
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 function base(palette: Palette, animate: boolean): Options {
@@ -106,6 +114,8 @@ function seriesChart(
     return palette.colors[(index < 0 ? currentNames.length : index) % palette.colors.length];
   };
   const stacked = (type === "area" && options.stacked !== false) || (type === "bar" && options.stacked === true);
+  // Many bars draw as one path per series (ECharts' large mode): several times faster to draw.
+  const large = type === "bar" && shape.labels.length * shape.series.length > LARGE_BARS;
   if (type === "area" && options.percent === true) {
     const current = shape.series.filter((s) => !s.previous);
     const totals = shape.labels.map((_, i) => current.reduce((sum, s) => sum + (s.data[i] ?? 0), 0));
@@ -121,6 +131,8 @@ function seriesChart(
       name: s.name,
       color: colorOf(s.previous ? s.name.replace(/ \(previous\)$/, "") : s.projected ? shape.series[0].name : s.name),
       type: type === "bar" ? "bar" : "line",
+      large,
+      largeThreshold: large ? 0 : undefined,
       data: s.data,
       smooth: options.smooth === true,
       showSymbol: shape.labels.length <= 31,

@@ -31,8 +31,9 @@ class QueryRequest(BaseModel):
     refresh: bool = False
 
 
-def query_service(request: Request) -> QueryService:
-    """The app's query service, made on first use for the running store."""
+async def query_service(request: Request) -> QueryService:
+    """The app's query service, made on first use for the running store (no I/O: answered
+    on the event loop, without a trip to the thread pool)."""
     state = request.app.state
     runtime: Runtime = state.runtime
     service: QueryService | None = getattr(state, "query_service", None)

@@ -10,16 +10,20 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from heron.analysis.service import QueryService
+from heron.app import widget_batch
 from heron.app.access import Action, ProjectAccess, allow
 from heron.app.dashboard_views import (
     dashboard_json,
     find_widget,
     request_overrides,
+    stored_filters,
     widget_result,
 )
 from heron.app.errors import ApiError
@@ -144,6 +148,27 @@ def public_dashboard(token: str, request: Request) -> Response:
 @router.get("/api/public/dashboards/{token}/widgets/{widget_id}/data")
 def public_widget_data(token: str, widget_id: str, request: Request, service: Service) -> Response:
     dashboard, project, _ = public_target(request, token)
+    refuse_revenue(dashboard, widget_id)
+    overrides = request_overrides(request)
+    _, result = widget_result(service, project, dashboard, widget_id, overrides)
+    return Response(orjson.dumps(result), media_type="application/json")
+
+
+@router.get("/api/public/dashboards/{token}/data")
+async def public_dashboard_data(token: str, request: Request, service: Service) -> Response:
+    """Every widget's data, streamed (:mod:`heron.app.widget_batch`)."""
+    dashboard, project, _ = await run_in_threadpool(public_target, request, token)
+    overrides = request_overrides(request)
+
+    def run(widget_id: str) -> dict[str, Any]:
+        refuse_revenue(dashboard, widget_id)
+        return widget_result(service, project, dashboard, widget_id, overrides)[1]
+
+    filters = overrides.over(stored_filters(dashboard))
+    return widget_batch.stream(filters, widget_batch.queried(dashboard.widgets), run)
+
+
+def refuse_revenue(dashboard: Dashboard, widget_id: str) -> None:
     if reads_ledger(find_widget(dashboard, widget_id).get("query") or {}):
         raise ApiError(
             403,
@@ -151,6 +176,3 @@ def public_widget_data(token: str, widget_id: str, request: Request, service: Se
             "revenue widgets are not served on public links; share the dashboard with the "
             "users who may read revenue",
         )
-    overrides = request_overrides(request)
-    _, result = widget_result(service, project, dashboard, widget_id, overrides)
-    return JSONResponse(result)

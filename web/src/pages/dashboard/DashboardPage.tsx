@@ -1,12 +1,13 @@
 // A dashboard: filter bar, widgets, edit mode (drag, resize, add, edit, undo, save), sharing
 // and export. With ?print=1 it is the page the PDF/PNG export renders.
-import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 import { api, errorText, withParams } from "../../api";
 import { ErrorNote } from "../../components/Dialog";
 import { earlyGet } from "../../lib/early";
 import { PHONE, useLiveTick, useMediaQuery, useTitle } from "../../lib/hooks";
 import { navigate, useLocation } from "../../router";
 import { canAct, projectOf, useSession } from "../../session";
+import { applyTheme } from "../../theme";
 import type { Dashboard, DashboardFilters, Envelope, Insight, SchemaInfo, Widget, WidgetType } from "../../types";
 import { Canvas } from "./Canvas";
 import { edit, startEditing, type EditAction, type EditState } from "./editing";
@@ -46,10 +47,15 @@ export function DashboardPage({ projectId, dashboardId }: { projectId: string; d
   const liveTick = useLiveTick(projectId, !print && Boolean(dashboard?.widgets.some((w) => w.options?.live)));
   useTitle(dashboard?.name ?? "Dashboard");
 
-  useEffect(() => {
+  // A layout effect: the reply is usually there already, and the page shows it before its
+  // first paint instead of one frame later.
+  useLayoutEffect(() => {
     setDashboard(null);
     earlyGet<Dashboard>(base).then(
       (d) => {
+        // The organization's theme comes with the dashboard, so that the charts are drawn in
+        // its colours at once (the shell's own theme request then changes nothing).
+        if (!print && d.theme) applyTheme(d.theme);
         setDashboard(d);
         setFilters(filtersFromUrl(new URLSearchParams(location.search), d.filters ?? {}));
       },

@@ -1,10 +1,12 @@
 // The desktop dashboard grid: GridStack (12 columns) over Preact-rendered items. The grid is
 // made once per mount; the page remounts it (a new key) when widgets change from outside
 // (add, delete, undo, cancel), and only listens to it while the user drags and resizes.
+// Items get their contents once the grid has placed them, before the first paint: a chart is
+// drawn at its cell's size, never first at another size and then again.
 import { GridStack, type GridStackNode } from "gridstack";
 import "gridstack/dist/gridstack.min.css";
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Position } from "../../types";
 
 export const CELL_HEIGHT = 90;
@@ -34,8 +36,9 @@ export function Grid({ items, editing, onMove }: Props) {
   const grid = useRef<GridStack | null>(null);
   const moveRef = useRef(onMove);
   moveRef.current = onMove;
+  const [placed, setPlaced] = useState(false);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const instance = GridStack.init(
       {
         column: 12,
@@ -48,6 +51,7 @@ export function Grid({ items, editing, onMove }: Props) {
       },
       box.current!,
     );
+    setPlaced(true);
     if (!instance) return;
     instance.on("change", (_event: Event, nodes: GridStackNode[]) => {
       const moves: Record<string, Position> = {};
@@ -107,7 +111,7 @@ export function Grid({ items, editing, onMove }: Props) {
           aria-label={editing ? `${item.label}: arrow keys move, Shift+arrow keys resize` : undefined}
           onKeyDown={onKeyDown}
         >
-          <div class="grid-stack-item-content">{item.content}</div>
+          <div class="grid-stack-item-content">{placed && item.content}</div>
         </div>
       ))}
     </div>

@@ -1,6 +1,6 @@
 // One widget on a dashboard: fetches its data for the current filters, refreshes on its
 // interval and on live events, renders, and offers its menu (export, edit, duplicate, delete).
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "../../api";
 import type { DashboardFilters, Envelope, Widget } from "../../types";
 import type { ChartClick } from "../../widgets/Chart";
@@ -39,7 +39,8 @@ export function WidgetCard(props: WidgetCardProps) {
   const seq = useRef(0);
   const queryKey = JSON.stringify([widget.query, filters]);
 
-  useEffect(() => {
+  // A layout effect, as the page's: data already under way is drawn before the first paint.
+  useLayoutEffect(() => {
     // Public dashboards omit queries: a widget without one still has data on the server.
     if (widget.type === "markdown") {
       setState({ status: "ready", results: null });
