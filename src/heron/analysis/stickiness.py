@@ -3,21 +3,27 @@
 For each series, ``data[k - 1]`` counts the persons (after identity merges) with at least
 one matching event in exactly ``k`` distinct intervals (local days or Monday weeks) of
 ``[date_from, date_to]``; ``days`` is ``[1 … N]`` for the range's N intervals. One SQL
-statement per series returns at most N rows.
+statement per series returns at most N rows. Daily stickiness over up to 512 days counts
+the set bits of each person's mask of active days (:mod:`heron.analysis.active_masks`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from sqlglot import exp
 
+from heron.analysis import active_masks as masks
 from heron.analysis.trends import EventSeries
+from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id
+from heron.query.source import event_rows, person_id, without_identity
+
+_DAY = timedelta(days=1)
 
 
 class StickinessQuery(QuerySpec):
@@ -42,12 +48,15 @@ def compile_series(
         events=[series.event] if series.event is not None else None,
         filters=[*spec.filters, *series.filters],
         cohort=spec.cohort,
-    ).select(
+    )
+    ts = exp.column("timestamp", "e")
+    origin = dates.truncate(rng.start_local, "day")
+    words = -(-(rng.end_local - origin) // (masks.WORD_DAYS * _DAY))
+    if spec.interval == "day" and words <= masks.MAX_WORDS:
+        return _from_masks(ctx, spec, series, rows, rng, origin, words)
+    rows = rows.select(
         exp.alias_(person_id(ctx), "person"),
-        exp.alias_(
-            ctx.dialect.trunc(spec.interval, ctx.local_time(exp.column("timestamp", "e"), rng)),
-            "bucket",
-        ),
+        exp.alias_(ctx.dialect.trunc(spec.interval, ctx.local_time(ts, rng)), "bucket"),
     )
     per_person = (
         exp.select(
@@ -59,6 +68,41 @@ def compile_series(
         .from_(rows.subquery("matched"))
         .group_by("person")
     )
+    return _histogram(per_person)
+
+
+def _from_masks(
+    ctx: QueryContext,
+    spec: StickinessQuery,
+    series: EventSeries,
+    rows: exp.Select,
+    rng: TimeRange,
+    origin: datetime,
+    words: int,
+) -> exp.Select:
+    """Active days per person as the set bits of masks of local days
+    (:func:`heron.analysis.active_masks.person_masks`): one ``GROUP BY`` per stored person
+    instead of a distinct count of days per person after identity merges."""
+    filters = [*spec.filters, *series.filters]
+    resolve = spec.cohort is None and not any(f.type == "person" for f in filters)
+    if resolve:
+        without_identity(rows)
+    unit = exp.column("person_id", "e") if resolve else person_id(ctx)
+    grouped = rows.select(
+        exp.alias_(
+            masks.day_index(ctx, exp.column("timestamp", "e"), rng, origin), masks.DAY_INDEX
+        ),
+        exp.alias_(unit, masks.PERSON),
+    ).subquery("matched")
+    persons = masks.person_masks(ctx.dialect, grouped, [], words, resolve=resolve)
+    days = [ctx.dialect.bit_count(exp.column(masks.mask_column(w))) for w in range(words)]
+    total = days[0]
+    for part in days[1:]:
+        total = exp.Add(this=total, expression=part)
+    return _histogram(exp.select(exp.alias_(total, "intervals")).from_(persons.subquery("p")))
+
+
+def _histogram(per_person: exp.Select) -> exp.Select:
     return (
         exp.select("intervals", exp.alias_(exp.Count(this=exp.Star()), "persons"))
         .from_(per_person.subquery("per_person"))

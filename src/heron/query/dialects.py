@@ -35,6 +35,7 @@ class SqlDialect:
     uint64_bit_template: ClassVar[str]
     """An unsigned 64-bit integer with only bit ``{shift}`` (0–63) set."""
     uint64_zero: ClassVar[str]
+    bit_count_template: ClassVar[str]
 
     def __init_subclass__(cls) -> None:
         _DIALECTS[cls.name] = cls
@@ -118,6 +119,10 @@ class SqlDialect:
     def uint64_bit(self, shift: exp.Expression) -> exp.Expression:
         return self._template(self.uint64_bit_template, shift=shift)
 
+    def bit_count(self, value: exp.Expression) -> exp.Expression:
+        """The number of set bits of an unsigned 64-bit integer."""
+        return self._template(self.bit_count_template, value=value)
+
     def person(self, event_person: exp.Expression, override: exp.Expression) -> exp.Expression:
         return exp.func("COALESCE", override, event_person)
 
@@ -147,6 +152,7 @@ class DuckDBDialect(SqlDialect):
     days_since_template = "(EPOCH_US({value}) - {origin}) // 86400000000"
     uint64_bit_template = "CAST(1 AS UBIGINT) << CAST({shift} AS UBIGINT)"
     uint64_zero = "CAST(0 AS UBIGINT)"
+    bit_count_template = "BIT_COUNT({value})"
 
     def one_of(self, value: exp.Expression, names: Sequence[str]) -> exp.Expression:
         """A semi-join on the list for several names: DuckDB turns its build side into a
@@ -193,6 +199,7 @@ class ClickHouseDialect(SqlDialect):
     days_since_template = "intDiv(toUnixTimestamp64Micro({value}) - {origin}, 86400000000)"
     uint64_bit_template = "bitShiftLeft(toUInt64(1), toUInt8({shift}))"
     uint64_zero = "toUInt64(0)"
+    bit_count_template = "bitCount({value})"
 
     def timestamp_type(self) -> exp.DataType:
         return exp.DataType.build("DateTime64(6, 'UTC')", dialect="clickhouse")
