@@ -401,10 +401,27 @@ def divide(a: list[float], b: list[float]) -> list[float]:
     return [ratio(x, y) for x, y in zip(a, b, strict=True)]
 
 
+def trailing_active(evs: list[Ev], f: Frame, days: int) -> list[float]:
+    """Persons active in the ``days`` local days ending on each bucket's last day (cut at
+    the range end); the first windows reach back before the range."""
+    out = f.zeros()
+    for i, key in enumerate(f.period.keys):
+        hi = min(midnight(next_start(key, f.period.interval), f.tz), f.period.end)
+        last = (hi - timedelta(microseconds=1)).astimezone(f.tz).date()
+        first = last - timedelta(days=days - 1)
+        window = [e for e in evs if active(e) and e.utc < f.end]
+        out[i] = len({e.person for e in window if first <= e.local.date() <= last})
+    return out
+
+
 def formula_metric(evs: list[Ev], f: Frame, name: str) -> list[float]:
     named = lambda *names: lambda e: e.event in names  # noqa: E731
     if name == "dau":
         return per_bucket(evs, f, active, persons)
+    if name in ("wau", "mau"):
+        return trailing_active(evs, f, 7 if name == "wau" else 30)
+    if name == "stickiness":
+        return divide(per_bucket(evs, f, active, persons), trailing_active(evs, f, 30))
     if name == "signups":
         return per_bucket(evs, f, named("signup"), persons)
     if name == "open_rate":
