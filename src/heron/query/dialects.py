@@ -7,6 +7,7 @@ declarative subclass registered by name (the habit of sqlglot's own dialects).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,6 +20,12 @@ from heron.query.dates import Interval
 from heron.store.clickhouse_schema import json_string
 
 _DIALECTS: dict[str, type[SqlDialect]] = {}
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(name: str, sql: str) -> exp.Expression:
+    """A template parsed once (the primitives' templates are few; callers get copies)."""
+    return sqlglot.parse_one(sql, read=name)
 
 
 class SqlDialect:
@@ -39,9 +46,12 @@ class SqlDialect:
 
     def __init_subclass__(cls) -> None:
         _DIALECTS[cls.name] = cls
+        # sqlglot loads a dialect's module on first use (~30 ms): at import instead, so the
+        # server's first query does not pay it
+        sqlglot.Dialect.get_or_raise(cls.name)
 
     def parse(self, sql: str) -> exp.Expression:
-        return sqlglot.parse_one(sql, read=self.name)
+        return _parsed(self.name, sql).copy()
 
     def _template(self, template: str, **parts: exp.Expression | str) -> exp.Expression:
         names = {k: f"__p_{k}" for k in parts}
