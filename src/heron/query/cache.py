@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
+
+V = TypeVar("V")
 
 
 class QueryCache(Protocol):
@@ -30,40 +33,53 @@ def cache_key(*parts: Any) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-class MemoryCache:
-    """An in-process LRU bounded by entry count and total bytes; thread-safe."""
+class SizedLRU(Generic[V]):
+    """An in-process LRU bounded by entry count and total size; thread-safe.
 
-    def __init__(self, max_entries: int = 1024, max_bytes: int = 256 * 1024 * 1024) -> None:
+    ``size`` measures a value (bytes for :class:`MemoryCache`, an Arrow table's buffers for
+    :class:`heron.query.shared.SharedResults`); a value larger than the whole budget is not
+    kept.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int, size: Callable[[V], int]) -> None:
         if max_entries < 1 or max_bytes < 1:
             raise ValueError("a cache needs room for at least one entry")
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._size = size
+        self._entries: OrderedDict[str, V] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> V | None:
         with self._lock:
             value = self._entries.get(key)
             if value is not None:
                 self._entries.move_to_end(key)
             return value
 
-    def set(self, key: str, value: bytes) -> None:
-        if len(value) > self.max_bytes:
+    def set(self, key: str, value: V) -> None:
+        if self._size(value) > self.max_bytes:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old)
+                self._bytes -= self._size(old)
             self._entries[key] = value
-            self._bytes += len(value)
+            self._bytes += self._size(value)
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted)
+                self._bytes -= self._size(evicted)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class MemoryCache(SizedLRU[bytes]):
+    """Serialized results in this process (the default :class:`QueryCache`)."""
+
+    def __init__(self, max_entries: int = 1024, max_bytes: int = 256 * 1024 * 1024) -> None:
+        super().__init__(max_entries, max_bytes, len)
 
 
 class RedisCache:

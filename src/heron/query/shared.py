@@ -13,33 +13,29 @@ starting their own (a browser asks for six widgets at once).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 
 import pyarrow as pa
 
+from heron.query.cache import SizedLRU
+
 
 class SharedResults:
-    """An in-process LRU of statement results, bounded by count and bytes; thread-safe."""
+    """Statement results kept in a :class:`~heron.query.cache.SizedLRU` (bounded by count and
+    Arrow bytes), with the runs in progress; thread-safe."""
 
     def __init__(self, max_entries: int = 64, max_bytes: int = 64 * 1024 * 1024) -> None:
-        if max_entries < 1 or max_bytes < 1:
-            raise ValueError("shared results need room for at least one entry")
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, pa.Table] = OrderedDict()
+        self._kept: SizedLRU[pa.Table] = SizedLRU(max_entries, max_bytes, _table_bytes)
         self._running: dict[str, Future[pa.Table]] = {}
-        self._bytes = 0
         self._lock = threading.Lock()
 
     def get_or_run(self, key: str, run: Callable[[], pa.Table]) -> pa.Table:
         """The result of ``key``: kept, or being run by another caller (then awaited), or
         computed by ``run`` now."""
         with self._lock:
-            table = self._entries.get(key)
+            table = self._kept.get(key)
             if table is not None:
-                self._entries.move_to_end(key)
                 return table
             pending = self._running.get(key)
             if pending is None:
@@ -56,19 +52,13 @@ class SharedResults:
             raise
         with self._lock:
             del self._running[key]
-            self._keep(key, table)
+            self._kept.set(key, table)
         mine.set_result(table)
         return table
 
-    def _keep(self, key: str, table: pa.Table) -> None:
-        size = table.nbytes
-        if size > self.max_bytes:
-            return
-        self._entries[key] = table
-        self._bytes += size
-        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-            _, old = self._entries.popitem(last=False)
-            self._bytes -= old.nbytes
-
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._kept)
+
+
+def _table_bytes(table: pa.Table) -> int:
+    return int(table.nbytes)
