@@ -1,8 +1,9 @@
 """Trailing-window activity from masks of active local days per person.
 
 ``weekly_active`` / ``monthly_active`` (and a lone ``dau``) count the persons active in
-the local days ``[lo, hi)`` of each bucket's window (for ``dau``, the bucket's own days). When every window and the range fit in
-:data:`MAX_DAYS` local days from an origin day, one ``GROUP BY`` person gives each
+the local days ``[lo, hi)`` of each bucket's window (for ``dau``, the bucket's own days).
+When every window and the range fit in :data:`MAX_WORDS` words of local days from an
+origin day, one ``GROUP BY`` person gives each
 person (per breakdown value) a mask whose bit ``i`` says "active on origin day + i", held
 in as many unsigned 64-bit words as the span needs (``mask_0`` for days 0–63, ``mask_1``
 for 64–127, …); grouping those rows by mask again leaves one
@@ -24,7 +25,7 @@ from heron.analysis.intervals import Buckets, Window
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.dialects import SqlDialect
-from heron.query.source import overrides
+from heron.query.source import overrides, person_id, without_identity
 
 WORD_DAYS = 64
 """Local days one mask word holds: the bits of an unsigned 64-bit integer."""
@@ -62,8 +63,13 @@ def bucket_windows(buckets: Buckets) -> list[Window] | None:
 
 def word_count(windows: list[Window], origin: datetime) -> int:
     """How many 64-bit words the mask needs for every window's days."""
-    last = max(window.hi for window in windows)
-    return max(1, -(-((last - origin) // _DAY) // WORD_DAYS))
+    return words_for(max(window.hi for window in windows) - origin)
+
+
+def words_for(span: timedelta) -> int:
+    """How many 64-bit words hold the local days of ``span`` (a part day counts whole)."""
+    days = -(-span // _DAY)
+    return max(1, -(-days // WORD_DAYS))
 
 
 def day_index(ctx: QueryContext, ts: exp.Column, source: TimeRange, origin: datetime) -> exp.Expr:
@@ -94,6 +100,30 @@ def compile_masks(
     for name, cte in with_ctes:
         select = select.with_(name, as_=cte)
     return select
+
+
+def masks_of_rows(
+    ctx: QueryContext,
+    rows: exp.Select,
+    source: TimeRange,
+    origin: datetime,
+    words: int,
+    *,
+    resolve: bool,
+) -> exp.Select:
+    """``(person, mask_0, …)``: each person's active local days (from ``origin``) among
+    ``rows``, an :func:`~heron.query.source.event_rows` source over ``source``. With
+    ``resolve`` (the rows read no person property and no cohort), the identity join is
+    dropped from the rows and applied to the per-person masks instead (:func:`person_masks`).
+    """
+    if resolve:
+        without_identity(rows)
+    unit = exp.column("person_id", "e") if resolve else person_id(ctx)
+    grouped = rows.select(
+        exp.alias_(day_index(ctx, exp.column("timestamp", "e"), source, origin), DAY_INDEX),
+        exp.alias_(unit, PERSON),
+    ).subquery("matched")
+    return person_masks(ctx.dialect, grouped, [], words, resolve=resolve)
 
 
 def person_masks(

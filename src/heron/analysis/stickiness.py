@@ -9,7 +9,7 @@ the set bits of each person's mask of active days (:mod:`heron.analysis.active_m
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -21,9 +21,7 @@ from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id, without_identity
-
-_DAY = timedelta(days=1)
+from heron.query.source import event_rows, person_id
 
 
 class StickinessQuery(QuerySpec):
@@ -49,11 +47,11 @@ def compile_series(
         filters=[*spec.filters, *series.filters],
         cohort=spec.cohort,
     )
-    ts = exp.column("timestamp", "e")
     origin = dates.truncate(rng.start_local, "day")
-    words = -(-(rng.end_local - origin) // (masks.WORD_DAYS * _DAY))
+    words = masks.words_for(rng.end_local - origin)
     if spec.interval == "day" and words <= masks.MAX_WORDS:
         return _from_masks(ctx, spec, series, rows, rng, origin, words)
+    ts = exp.column("timestamp", "e")
     rows = rows.select(
         exp.alias_(person_id(ctx), "person"),
         exp.alias_(ctx.dialect.trunc(spec.interval, ctx.local_time(ts, rng)), "bucket"),
@@ -85,16 +83,7 @@ def _from_masks(
     instead of a distinct count of days per person after identity merges."""
     filters = [*spec.filters, *series.filters]
     resolve = spec.cohort is None and not any(f.type == "person" for f in filters)
-    if resolve:
-        without_identity(rows)
-    unit = exp.column("person_id", "e") if resolve else person_id(ctx)
-    grouped = rows.select(
-        exp.alias_(
-            masks.day_index(ctx, exp.column("timestamp", "e"), rng, origin), masks.DAY_INDEX
-        ),
-        exp.alias_(unit, masks.PERSON),
-    ).subquery("matched")
-    persons = masks.person_masks(ctx.dialect, grouped, [], words, resolve=resolve)
+    persons = masks.masks_of_rows(ctx, rows, rng, origin, words, resolve=resolve)
     days = [ctx.dialect.bit_count(exp.column(masks.mask_column(w))) for w in range(words)]
     total = days[0]
     for part in days[1:]:

@@ -27,7 +27,7 @@ from heron.metrics.computed import (
     ts_before,
 )
 from heron.query import dates
-from heron.query.source import event_rows, person_id, without_identity
+from heron.query.source import event_rows, person_id
 
 ACTIVATION_WINDOW = timedelta(days=7)
 MAX_DN = 30
@@ -112,22 +112,13 @@ def _activity(run: MetricRun) -> tuple[exp.Select, datetime] | None:
     ctx = run.ctx
     origin = dates.truncate(run.rng.start_local, "day")
     last = dates.truncate(run.rng.end_local - timedelta(microseconds=1), "day")
-    span = (last - origin).days + MAX_DN + 1
-    words = -(-span // masks.WORD_DAYS)
+    words = masks.words_for(last - origin + timedelta(days=MAX_DN + 1))
     if words > masks.MAX_WORDS:
         return None
     source = ctx.local_range(origin, origin + timedelta(days=words * masks.WORD_DAYS))
     rows = event_rows(ctx, source, filters=run.filters).where(active_condition(run))
     resolve = not any(f.type == "person" for f in run.filters)
-    if resolve:
-        without_identity(rows)
-    unit = exp.column("person_id", "e") if resolve else person_id(ctx)
-    ts = exp.column("timestamp", "e")
-    grouped = rows.select(
-        exp.alias_(masks.day_index(ctx, ts, source, origin), masks.DAY_INDEX),
-        exp.alias_(unit, masks.PERSON),
-    ).subquery("matched")
-    persons = masks.person_masks(ctx.dialect, grouped, [], words, resolve=resolve)
+    persons = masks.masks_of_rows(ctx, rows, source, origin, words, resolve=resolve)
     columns = [exp.column(masks.mask_column(w), "m") for w in range(words)]
     statement = (
         exp.select(
