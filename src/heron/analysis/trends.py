@@ -173,6 +173,13 @@ def compile_series(
 ) -> exp.Select:
     """The one statement computing a batch of series over the same rows (see
     :func:`batches`): a row per (bucket[, breakdown value]), a column per series."""
+    return _compiled(ctx, spec, batch, buckets)[0]
+
+
+def _compiled(
+    ctx: QueryContext, spec: TrendsQuery, batch: list[Series], buckets: Buckets
+) -> tuple[exp.Select, Activity | None]:
+    """:func:`compile_series`, and how an active-persons batch runs (``None`` for others)."""
     first = batch[0]
     rng = buckets.rng
     activity = _activity(batch, buckets)
@@ -249,9 +256,12 @@ def compile_series(
         grouped = exp.to_table("matched")
         keys = [exp.alias_(_bucketed_value(), BREAKDOWN)]
     if activity is not None and origin is not None:
-        return masks.compile_masks(d, grouped, keys, with_ctes, activity.words, resolve=resolve)
+        statement = masks.compile_masks(
+            d, grouped, keys, with_ctes, activity.words, resolve=resolve
+        )
+        return statement, activity
     if activity is not None:
-        return _active(activity.days, grouped, keys, with_ctes)
+        return _active(activity.days, grouped, keys, with_ctes), activity
     names = buckets.group_names()
     values = [
         exp.alias_(_aggregate(d.name, series, value_column(position)), value_column(position))
@@ -261,7 +271,7 @@ def compile_series(
     select = select.group_by(*names, *([BREAKDOWN] if keys else []))
     for name, cte in with_ctes:
         select = select.with_(name, as_=cte)
-    return select
+    return select, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,8 +404,7 @@ def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[st
     computed: dict[int, dict[str | None, list[float]]] = {}
     for batch in batches(spec):
         members = [spec.series[i] for i in batch]
-        statement = compile_series(runner.ctx, spec, members, buckets)
-        activity = _activity(members, buckets)
+        statement, activity = _compiled(runner.ctx, spec, members, buckets)
         if activity is not None:  # an active-persons series is alone in its batch
             table = runner.execute(statement, shared=activity.origin is not None)
             data = _data(spec, buckets, 0)
