@@ -19,10 +19,15 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import orjson
+from fastapi import Request
 from starlette.responses import StreamingResponse
 
+from heron.analysis.service import QueryService
+from heron.app.dashboard_views import request_overrides, stored_filters, widget_result
 from heron.app.errors import ApiError
 from heron.dashboards.spec import DashboardFilters
+from heron.meta.dashboard_models import Dashboard
+from heron.meta.models import Project
 
 CONCURRENCY = 6
 MEDIA_TYPE = "application/x-ndjson"
@@ -78,6 +83,19 @@ async def lines(
 
 
 def stream(
-    filters: DashboardFilters, widget_ids: Sequence[str], run: WidgetRun
+    service: QueryService,
+    project: Project,
+    dashboard: Dashboard,
+    request: Request,
+    guard: Callable[[str], None],
 ) -> StreamingResponse:
-    return StreamingResponse(lines(filters, widget_ids, run), media_type=MEDIA_TYPE)
+    """Every queried widget of ``dashboard`` under the request's filters; ``guard`` raises
+    :class:`ApiError` for a widget the caller may not read (checked per widget)."""
+    overrides = request_overrides(request)
+
+    def run(widget_id: str) -> dict[str, Any]:
+        guard(widget_id)
+        return widget_result(service, project, dashboard, widget_id, overrides)[1]
+
+    filters = overrides.over(stored_filters(dashboard))
+    return StreamingResponse(lines(filters, queried(dashboard.widgets), run), media_type=MEDIA_TYPE)

@@ -22,7 +22,6 @@ from heron.app.dashboard_views import (
     dashboard_json,
     find_widget,
     request_overrides,
-    stored_filters,
     widget_result,
 )
 from heron.app.errors import ApiError
@@ -225,14 +224,13 @@ async def dashboard_data(
 ) -> Response:
     """Every widget's data, streamed (:mod:`heron.app.widget_batch`)."""
     dashboard = await run_in_threadpool(stored_dashboard, request, access, dashboard_id)
-    overrides = request_overrides(request)
-
-    def run(widget_id: str) -> dict[str, Any]:
-        guard_revenue(access, dashboard, widget_id)
-        return widget_result(service, access.project, dashboard, widget_id, overrides)[1]
-
-    filters = overrides.over(stored_filters(dashboard))
-    return widget_batch.stream(filters, widget_batch.queried(dashboard.widgets), run)
+    return widget_batch.stream(
+        service,
+        access.project,
+        dashboard,
+        request,
+        lambda widget_id: guard_revenue(access, dashboard, widget_id),
+    )
 
 
 def stored_dashboard(request: Request, access: ProjectAccess, dashboard_id: int) -> Dashboard:

@@ -23,7 +23,6 @@ from heron.app.dashboard_views import (
     dashboard_json,
     find_widget,
     request_overrides,
-    stored_filters,
     widget_result,
 )
 from heron.app.errors import ApiError
@@ -158,14 +157,9 @@ def public_widget_data(token: str, widget_id: str, request: Request, service: Se
 async def public_dashboard_data(token: str, request: Request, service: Service) -> Response:
     """Every widget's data, streamed (:mod:`heron.app.widget_batch`)."""
     dashboard, project, _ = await run_in_threadpool(public_target, request, token)
-    overrides = request_overrides(request)
-
-    def run(widget_id: str) -> dict[str, Any]:
-        refuse_revenue(dashboard, widget_id)
-        return widget_result(service, project, dashboard, widget_id, overrides)[1]
-
-    filters = overrides.over(stored_filters(dashboard))
-    return widget_batch.stream(filters, widget_batch.queried(dashboard.widgets), run)
+    return widget_batch.stream(
+        service, project, dashboard, request, lambda widget_id: refuse_revenue(dashboard, widget_id)
+    )
 
 
 def refuse_revenue(dashboard: Dashboard, widget_id: str) -> None:
