@@ -208,9 +208,10 @@ def _compiled(
         or (breakdown is not None and breakdown.type == "person")
         or any(f.type == "person" for f in filters)
     )
+    counts_persons = units and group_type is None
     # masks are merged per person after grouping by the stored person id (see compile_masks)
-    resolve = origin is not None and group_type is None and not needs_persons
-    if not needs_persons and (resolve or not units or group_type is not None):
+    resolve = counts_persons and origin is not None and not needs_persons
+    if resolve or not (counts_persons or needs_persons):
         without_identity(query)
     d = ctx.dialect
     ts = exp.column("timestamp", "e")
