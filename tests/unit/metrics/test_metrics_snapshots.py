@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
 
 from heron.analysis.service import ProjectInfo, QueryService
+from heron.meta.metric_models import MetricSnapshot, SnapshotState
 from heron.meta.models import Project
 from heron.metrics.extensions import meta_extensions
+from heron.metrics.snapshot_scheduler import SnapshotScheduler
 from heron.metrics.snapshots import SeriesKey, refresh
 from heron.query.cache import MemoryCache
 from heron.store.base import EventStore
@@ -144,3 +148,26 @@ def test_a_late_merge_recomputes_the_merged_persons_old_buckets(
             assert answers(svc, query) == ({"snapshot"}, {None: [1]})
     finally:
         store.close()
+
+
+def test_the_scheduler_in_serve_refreshes_every_project(
+    duckdb_store: EventStore, tmp_path: Path
+) -> None:
+    """``heron serve``'s scheduler thread keeps each project's configured series fresh."""
+    with migrated_meta(tmp_path, ("p",)) as meta:
+        duckdb_store.append(raw_batch([{**SEED, "timestamp": datetime.now(UTC)}], project_id=1))
+        scheduler = SnapshotScheduler(duckdb_store, meta, every_seconds=0.05)
+        scheduler.start()
+        try:
+            for _ in range(400):
+                with meta() as s:
+                    states = {state.metric for state in s.scalars(select(SnapshotState))}
+                if states >= {"dau", "wau", "mau", "stickiness", "signups"}:
+                    break
+                time.sleep(0.05)
+        finally:
+            scheduler.stop()
+        assert states >= {"dau", "wau", "mau", "stickiness", "signups"}
+        with meta() as s:
+            dau = s.scalars(select(MetricSnapshot).where(MetricSnapshot.metric == "dau")).all()
+        assert sum(value for row in dau for value in row.values.values()) == 1
