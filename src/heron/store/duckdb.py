@@ -28,6 +28,8 @@ from heron.store.duckdb_cache import CacheTrimmer
 from heron.store.duckdb_schema import (
     DDL,
     EXISTING_UUIDS,
+    OVERRIDES_OF_PERSONS,
+    PERSON_ROWS,
     PREPARE_INSERT,
     PREPARE_INSERT_DERIVED,
 )
@@ -181,20 +183,14 @@ class DuckDBStore:
         overrides, missing = cache.overrides(project_id, persons)
         if missing:
             read = con.execute(
-                "SELECT old_person_id, person_id FROM person_overrides "
-                "WHERE project_id = ? AND old_person_id IN (SELECT unnest(?::UUID[]))",
-                [project_id, [str(p) for p in missing]],
+                OVERRIDES_OF_PERSONS, [project_id, [str(p) for p in missing]]
             ).fetchall()
             cache.loaded_overrides(project_id, missing, dict(read))
             overrides.update(read)
         state = identity.IdentityState(overrides=overrides)
         rows, missing = cache.persons(project_id, {*persons, *overrides.values()})
         if missing:
-            stored = con.execute(
-                "SELECT person_id, properties, is_identified FROM persons "
-                "WHERE project_id = ? AND person_id IN (SELECT unnest(?::UUID[]))",
-                [project_id, [str(p) for p in missing]],
-            ).fetchall()
+            stored = con.execute(PERSON_ROWS, [project_id, [str(p) for p in missing]]).fetchall()
             found = {pid: (orjson.loads(text), known) for pid, text, known in stored}
             cache.loaded_persons(project_id, missing, found)
             rows.update(found)
