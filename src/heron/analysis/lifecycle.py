@@ -12,9 +12,12 @@ its filters; ``None`` = any event), with intervals in the project timezone:
 
 Intervals are whole: the first starts at the truncation of ``date_from`` (a Monday or
 the 1st of the month) and the one before it decides the first interval's statuses; the
-last is cut at ``date_to``. One SQL statement sorts each person's active intervals,
-compares each with its neighbours and returns one row of counts per interval; a scan of
-the older events tells first-timers from returning persons.
+last is cut at ``date_to``. A scan of the older events tells first-timers from returning
+persons. When the range and the interval before it fit in masks of local days
+(:mod:`heron.analysis.lifecycle_masks`, up to 512 days), one SQL statement returns each
+distinct mask of active days with its number of persons and numpy counts the statuses;
+longer spans use a statement that sorts each person's active intervals and compares each
+with its neighbours (``LAG`` / ``LEAD``), returning one row of counts per interval.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from sqlglot import exp
 
+from heron.analysis import lifecycle_masks
 from heron.analysis.intervals import Buckets, as_datetime
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
@@ -55,6 +59,44 @@ def _previous_start(start: datetime, interval: LifecycleInterval) -> datetime:
     return start - timedelta(days=7 if interval == "week" else 1)
 
 
+def _wide(ctx: QueryContext, buckets: Buckets, interval: LifecycleInterval) -> TimeRange:
+    """The range with the interval before it (which decides the first interval's statuses)."""
+    return ctx.local_range(_previous_start(buckets.keys[0], interval), buckets.rng.end_local)
+
+
+def _matching(ctx: QueryContext, spec: LifecycleQuery, window: TimeRange | None) -> exp.Select:
+    return event_rows(
+        ctx,
+        window,
+        events=[spec.event] if spec.event is not None else None,
+        filters=spec.filters,
+        cohort=spec.cohort,
+    )
+
+
+def _older(ctx: QueryContext, spec: LifecycleQuery, wide: TimeRange) -> exp.Select:
+    """The persons with a matching event before ``wide``: they are never new in it."""
+    ts = exp.column("timestamp", "e")
+    return (
+        _matching(ctx, spec, None)
+        .where(exp.LT(this=ts, expression=ctx.dialect.timestamp(wide.start_utc)))
+        .select(exp.alias_(person_id(ctx), "person"))
+        .distinct()
+    )
+
+
+def compile_from_masks(
+    ctx: QueryContext, spec: LifecycleQuery, wide: TimeRange, words: int
+) -> exp.Select:
+    """``(mask_0, …, seen_before, value)`` rows for :func:`lifecycle_masks.statuses` over
+    ``wide`` (:func:`_wide`). Without person filters or a cohort, masks are ORed per stored
+    person before identity merges."""
+    resolve = spec.cohort is None and not any(f.type == "person" for f in spec.filters)
+    rows = _matching(ctx, spec, wide)
+    older = _older(ctx, spec, wide)
+    return lifecycle_masks.compile_statuses(ctx, rows, wide, older, words, resolve=resolve)
+
+
 def compile_lifecycle(ctx: QueryContext, spec: LifecycleQuery, buckets: Buckets) -> exp.Select:
     """``(bucket, new_count, returning_count, resurrecting_count, leaving_count)``.
 
@@ -65,30 +107,14 @@ def compile_lifecycle(ctx: QueryContext, spec: LifecycleQuery, buckets: Buckets)
     """
     d = ctx.dialect
     interval: LifecycleInterval = spec.interval
-    wide = ctx.local_range(_previous_start(buckets.keys[0], interval), buckets.rng.end_local)
+    wide = _wide(ctx, buckets, interval)
     ts = exp.column("timestamp", "e")
-
-    def matching(window: TimeRange | None) -> exp.Select:
-        return event_rows(
-            ctx,
-            window,
-            events=[spec.event] if spec.event is not None else None,
-            filters=spec.filters,
-            cohort=spec.cohort,
-        )
-
     active = (
-        matching(wide)
+        _matching(ctx, spec, wide)
         .select(
             exp.alias_(person_id(ctx), "person"),
             exp.alias_(d.trunc(interval, ctx.local_time(ts, wide)), "bucket"),
         )
-        .distinct()
-    )
-    older = (
-        matching(None)
-        .where(exp.LT(this=ts.copy(), expression=d.timestamp(wide.start_utc)))
-        .select(exp.alias_(person_id(ctx), "person"))
         .distinct()
     )
     bucket = exp.column("bucket")
@@ -138,7 +164,7 @@ def compile_lifecycle(ctx: QueryContext, spec: LifecycleQuery, buckets: Buckets)
         .from_(marked.subquery("marked"))
         .group_by("bucket")
         .with_("active", as_=active)
-        .with_("older", as_=older)
+        .with_("older", as_=_older(ctx, spec, wide))
     )
 
 
@@ -146,10 +172,21 @@ def compile_lifecycle(ctx: QueryContext, spec: LifecycleQuery, buckets: Buckets)
 def run(spec: LifecycleQuery, runner: Runner) -> dict[str, Any]:
     ctx = runner.ctx
     buckets = Buckets.build(ctx, ctx.time_range(spec.date_from, spec.date_to), spec.interval)
+    wide = _wide(ctx, buckets, spec.interval)
+    words = lifecycle_masks.mask_words(wide)
+    if words is not None:
+        table = runner.execute(compile_from_masks(ctx, spec, wide, words))
+        counts = lifecycle_masks.statuses(table, wide, [wide.start_local, *buckets.keys])
+        return {"labels": list(buckets.labels), **counts}
+    return _from_windows(spec, runner, buckets)
+
+
+def _from_windows(spec: LifecycleQuery, runner: Runner, buckets: Buckets) -> dict[str, Any]:
+    """Statuses from :func:`compile_lifecycle` (spans too long for masks)."""
     counts = {status: buckets.zeros() for status in ("new", "returning", "resurrecting")}
     dormant = buckets.zeros()
     before = _previous_start(buckets.keys[0], spec.interval)
-    for row in runner.execute(compile_lifecycle(ctx, spec, buckets)).to_pylist():
+    for row in runner.execute(compile_lifecycle(runner.ctx, spec, buckets)).to_pylist():
         position = buckets.position(row)
         if position is None and as_datetime(row["bucket"]) != before:
             continue

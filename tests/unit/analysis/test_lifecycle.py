@@ -1,14 +1,17 @@
-"""LifecycleQuery: hand-made examples and the plain-Python oracle, on every backend."""
+"""LifecycleQuery: hand-made examples and the plain-Python oracle, on every backend, with
+masks of active days and (the mask limit shrunk to nothing) with window functions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from heron.analysis import active_masks
 from heron.query.registry import SpecError, parse_spec
 from heron.store.base import EventStore
 from tests.support.events import raw_batch
@@ -88,6 +91,82 @@ def test_months_in_the_project_timezone(store: EventStore) -> None:
     }
 
 
+def test_days_across_mask_words(store: EventStore) -> None:
+    rows = [
+        # ann: new on 4 March (the last day of the first 64-day word), returning on the 5th
+        event("pageview", "ann", datetime(2025, 3, 4, 12)),
+        event("pageview", "ann", datetime(2025, 3, 5, 12)),
+        # bob: seen long before the range, back on 5 March
+        event("pageview", "bob", datetime(2024, 6, 1, 12)),
+        event("pageview", "bob", datetime(2025, 3, 5, 12)),
+        # cid: new on 6 March
+        event("pageview", "cid", datetime(2025, 3, 6, 12)),
+    ]
+    store.append(raw_batch(rows, P))
+    spec = {
+        "kind": "LifecycleQuery",
+        "event": "pageview",
+        "date_from": "2025-01-01",
+        "date_to": "2025-03-10",
+    }
+    expected = {
+        "new": {"2025-03-04": 1, "2025-03-06": 1},
+        "returning": {"2025-03-05": 1},
+        "resurrecting": {"2025-03-05": 1},
+        "dormant": {"2025-03-06": -2, "2025-03-07": -1},
+    }
+    result = on_both_methods(store, spec)
+    for status, days in expected.items():
+        assert {
+            label: n for label, n in zip(result["labels"], result[status], strict=True) if n
+        } == days
+
+
+def test_person_filters_read_the_merged_person(store: EventStore) -> None:
+    rows = [
+        # a visit on the 1st merged into dee, a gold person active again on the 3rd
+        event("pageview", "visitor", day(1)),
+        event("$identify", "dee", day(3, 8), **{"$anon_distinct_id": "visitor"}),
+        event("$identify", "dee", day(3, 9), **{"$set": {"tier": "gold"}}),
+        event("pageview", "dee", day(3)),
+        # eve is not gold
+        event("pageview", "eve", day(2)),
+        event("pageview", "eve", day(3)),
+    ]
+    store.append(raw_batch(rows, P))
+    spec = {
+        "kind": "LifecycleQuery",
+        "event": "pageview",
+        "date_from": "2025-01-02",
+        "date_to": "2025-01-04",
+        "filters": [{"property": "tier", "value": "gold", "type": "person"}],
+    }
+    assert on_both_methods(store, spec) == {
+        "labels": ["2025-01-02", "2025-01-03", "2025-01-04"],
+        "new": [0, 0, 0],
+        "returning": [0, 0, 0],
+        "resurrecting": [0, 1, 0],
+        "dormant": [-1, 0, -1],
+    }
+
+
+def on_both_methods(store: EventStore, spec: dict[str, Any]) -> Any:
+    """The spec's result (UTC) from masks and from window functions, which must agree."""
+    results = []
+    for words in (None, 0):
+        with mask_limit(words):
+            results.append(execute(store, P, "UTC", spec))
+    assert results[0] == results[1]
+    return results[0]
+
+
+def mask_limit(words: int | None) -> Any:
+    """Masks of at most ``words`` words (``None``: the module's own limit; 0: never masks)."""
+    return patch.object(
+        active_masks, "MAX_WORDS", active_masks.MAX_WORDS if words is None else words
+    )
+
+
 @pytest.mark.parametrize(
     "change", [{"breakdown": {"property": "x"}}, {"interval": "hour"}, {"event": ""}]
 )
@@ -114,11 +193,13 @@ def cases(draw: st.DrawFn) -> tuple[Scenario, dict[str, Any]]:
 @pytest.mark.slow
 @ORACLE_SETTINGS
 @given(case=cases())
+@pytest.mark.parametrize("words", [None, 0])
 def test_lifecycle_matches_the_oracle(
-    store: EventStore, case: tuple[Scenario, dict[str, Any]]
+    store: EventStore, words: int | None, case: tuple[Scenario, dict[str, Any]]
 ) -> None:
     scenario, spec = case
     project_id = load(store, scenario)
     rows = scenario.batch_rows(project_id)
     expected = activity_oracles.lifecycle(rows, project_id, scenario.tz, spec)
-    assert execute(store, project_id, scenario.tz, spec) == expected
+    with mask_limit(words):
+        assert execute(store, project_id, scenario.tz, spec) == expected
