@@ -22,8 +22,8 @@ Definitions, per person after identity merges, over ``[date_from, date_to]``:
 
 One statement counts the links. It first keeps, per person, only the rows from the anchor
 on (``start_event``) or up to it (``end_event``): rows on the other side cannot change the
-path. DuckDB then collapses and numbers the steps with window functions; ClickHouse with
-array functions over each person's sorted list (each engine's faster shape).
+path. Each person's rows are then put in order, collapsed and paired into links in the way
+each engine does fastest (:mod:`heron.analysis.paths_steps`).
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from sqlglot import exp
 
-from heron.analysis.funnels_lang import lang
+from heron.analysis.paths_steps import StepShape, steps_plan
 from heron.query.context import QueryContext, TimeRange
 from heron.query.properties import property_expr
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id
+from heron.query.source import event_rows, person_id, without_identity
 
 PAGE_VIEWS = ("$pageview", "pageview")
 DEFAULT_SPECIAL = ("$pageview", "$screen")
@@ -63,17 +63,6 @@ class PathsQuery(QuerySpec):
         return self
 
 
-def _fill(tree: exp.Expr, **values: str) -> exp.Expr:
-    """Replace the placeholder columns ``__name__`` with string literals."""
-
-    def swap(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Column) and not node.table and node.name.startswith("__"):
-            return exp.Literal.string(values[node.name.strip("_")])
-        return node
-
-    return tree.transform(swap)
-
-
 def _step_name(ctx: QueryContext, spec: PathsQuery) -> exp.Expr:
     event = exp.column("event", "e")
     if spec.path_type == "event":
@@ -86,101 +75,110 @@ def _step_name(ctx: QueryContext, spec: PathsQuery) -> exp.Expr:
     )
 
 
-def _window_links(_ctx: QueryContext, source: str, limit: int, ends: bool) -> dict[str, str]:
-    """``path_links`` by window functions over each person's time-ordered rows (DuckDB:
-    sorting rows beats aggregating lists of strings)."""
-    order = "PARTITION BY p ORDER BY ts, name"
-    direction = " DESC" if ends else ""
-    steps = f"PARTITION BY p ORDER BY ts{direction}, name{direction}"
-    pos, first, second = (f"{limit} - idx", "other", "name") if ends else ("idx", "name", "other")
-    return {
-        "path_ordered": (
-            f"SELECT p, ts, name, row_number() OVER ({order}) AS i, "
-            f"lag(name) OVER ({order}) AS prev FROM {source}"
-        ),
-        "path_steps": (
-            f"SELECT name, row_number() OVER ({steps}) AS idx, lead(name) OVER ({steps}) AS "
-            f"other, lead(1, 1, 0) OVER ({steps}) AS more "
-            "FROM path_ordered WHERE i = 1 OR name != prev"
-        ),
-        "path_links": (
-            f"SELECT {pos} AS pos, {first} AS source, {second} AS target "
-            f"FROM path_steps WHERE more = 1 AND idx < {limit}"
-        ),
-    }
-
-
-def _array_links(ctx: QueryContext, source: str, limit: int, ends: bool) -> dict[str, str]:
-    """``path_links`` from each person's sorted list of steps (ClickHouse: its array
-    functions beat its window functions several times over)."""
-    L = lang(ctx.dialect.name)
-    entry = L.struct({"t": L.epoch_us("ts"), "n": "name"}, "{t: int, n: text}")
-    ordered = L.map(L.func("sort", L.func("agg_list", entry)), "x", "x.n")
-    steps = L.filter_indexed("names", "x", "i", "i = 1 OR x != names[i - 1]")
-    size = L.cast(L.func("length", "s"), "int")
-    if ends:
-        bounds, pos = f"greatest({size} - {limit - 1}, 1), {size}", f"{limit} - {size} + i"
-    else:
-        bounds, pos = f"1, least({size}, {limit})", "i"
-    pairs = L.func("unnest", L.func("range", bounds))
-    return {
-        "path_steps": (
-            f"SELECT {steps} AS s FROM (SELECT {ordered} AS names FROM {source} GROUP BY p) "
-            "AS path_names"
-        ),
-        "path_links": (
-            f"SELECT {pos} AS pos, s[i] AS source, s[i + 1] AS target FROM "
-            f"(SELECT s, {pairs} AS i FROM path_steps) AS path_pairs"
-        ),
-    }
-
-
-def compile_paths(ctx: QueryContext, spec: PathsQuery, rng: TimeRange) -> exp.Select:
-    """``(pos, source, target, value)`` for the kept links, heaviest first."""
+def _matching(ctx: QueryContext, spec: PathsQuery, rng: TimeRange, *, every: bool) -> exp.Select:
+    """The events that can be steps; ``every`` ignores the filters and cohort (a superset,
+    enough for the dictionary of step names)."""
     query = event_rows(
         ctx,
         rng,
         events=spec.event_filter,
-        filters=spec.filters,
-        cohort=spec.cohort,
+        filters=() if every else spec.filters,
+        cohort=None if every else spec.cohort,
     )
     if spec.event_filter is None:
         event = exp.column("event", "e")
         special = [exp.Literal.string(n) for n in DEFAULT_SPECIAL]
         plain = exp.Not(this=exp.Like(this=event, expression=exp.Literal.string("$%")))
         query = query.where(exp.or_(plain, exp.In(this=event.copy(), expressions=special)))
-    rows = query.select(
+    return query
+
+
+def _names(ctx: QueryContext, spec: PathsQuery, rng: TimeRange) -> exp.Select:
+    """Every step name the range can hold (``name``), with no identity join."""
+    query = _matching(ctx, spec, rng, every=True)
+    without_identity(query)
+    return query.select(exp.alias_(_step_name(ctx, spec), "name")).distinct()
+
+
+def _anchors(ctx: QueryContext, spec: PathsQuery, rng: TimeRange, anchor: str) -> exp.Select:
+    """``path_first``: each resolved person's first anchor time (the last, with
+    ``end_event``)."""
+    name = _step_name(ctx, spec)
+    time = exp.func("MAX" if spec.end_event else "MIN", exp.column("timestamp", "e"))
+    return (
+        _matching(ctx, spec, rng, every=False)
+        .where(exp.EQ(this=name, expression=exp.Literal.string(anchor)))
+        .select(exp.alias_(person_id(ctx), "p"), exp.alias_(time, "t"))
+        .group_by(person_id(ctx))
+    )
+
+
+def _stored_ids(ctx: QueryContext) -> exp.Expr:
+    """``path_map``: every stored person id (``s``) that resolves to a person with an
+    anchor (``p``, ``t``): absorbed ids through the overrides, the others as themselves."""
+    override = exp.column("person_id", "o")
+    resolved = ctx.dialect.person(exp.column("old_person_id", "o"), override)
+    return ctx.dialect.parse(
+        "SELECT o.old_person_id AS s, a.p AS p, a.t AS t FROM person_overrides AS o "
+        f"JOIN path_first AS a ON a.p = {resolved.sql(dialect=ctx.dialect.name)} UNION ALL "
+        "SELECT a.p AS s, a.p AS p, a.t AS t FROM path_first AS a "
+        "WHERE NOT a.p IN (SELECT old_person_id FROM person_overrides)"
+    )
+
+
+def _from_anchor(ctx: QueryContext, spec: PathsQuery, rng: TimeRange, anchor: str) -> exp.Select:
+    """``path_kept`` with an anchor: the rows from each person's first anchor row on (up to
+    the last, with ``end_event``), by one join with ``path_map`` that both resolves persons
+    and cuts rows. The identity join stays only for filters reading the resolved person."""
+    ts, name, t = exp.column("timestamp", "e"), _step_name(ctx, spec), exp.column("t", "m")
+    beyond, reached = (exp.LT, exp.LTE) if spec.end_event else (exp.GT, exp.GTE)
+    at_anchor = reached(this=name.copy(), expression=exp.Literal.string(anchor))
+    cut = exp.or_(
+        beyond(this=ts.copy(), expression=t),
+        exp.and_(exp.EQ(this=ts.copy(), expression=t.copy()), at_anchor),
+    )
+    query = _matching(ctx, spec, rng, every=False)
+    if spec.cohort is None and not any(f.type == "person" for f in spec.filters):
+        without_identity(query)
+    stored = exp.Table(this=exp.to_identifier("path_map"), alias=exp.to_identifier("m"))
+    on = exp.EQ(this=exp.column("s", "m"), expression=exp.column("person_id", "e"))
+    return (
+        query.join(stored, on=on, join_type="inner")
+        .where(cut)
+        .select(
+            exp.alias_(exp.column("p", "m"), "p"), exp.alias_(ts, "ts"), exp.alias_(name, "name")
+        )
+    )
+
+
+def _sources(ctx: QueryContext, spec: PathsQuery, rng: TimeRange) -> dict[str, exp.Expr]:
+    """The CTEs up to ``path_kept`` (``p``, ``ts``, ``name``): the rows a path can see."""
+    anchor = spec.end_event or spec.start_event
+    if anchor is not None:
+        return {
+            "path_first": _anchors(ctx, spec, rng, anchor),
+            "path_map": _stored_ids(ctx),
+            "path_kept": _from_anchor(ctx, spec, rng, anchor),
+        }
+    rows = _matching(ctx, spec, rng, every=False).select(
         exp.alias_(person_id(ctx), "p"),
         exp.alias_(exp.column("timestamp", "e"), "ts"),
         exp.alias_(_step_name(ctx, spec), "name"),
     )
-    source, ends = "path_rows", spec.end_event is not None
-    texts: dict[str, str] = {}
-    if spec.start_event is not None or ends:
-        first, after = ("max", "<") if ends else ("min", ">")
-        texts["path_anchor"] = (
-            f"SELECT p, {first}(ts) AS t FROM path_rows WHERE name = __anchor__ GROUP BY p"
-        )
-        texts["path_kept"] = (
-            "SELECT r.p AS p, r.ts AS ts, r.name AS name FROM path_rows AS r "
-            "JOIN path_anchor AS a ON r.p = a.p "
-            f"WHERE r.ts {after} a.t OR (r.ts = a.t AND r.name {after}= __anchor__)"
-        )
-        source = "path_kept"
-    links_of = _array_links if ctx.dialect.name == "clickhouse" else _window_links
-    texts.update(links_of(ctx, source, spec.step_limit, ends))
-    links = (
-        "SELECT pos, source, target, count(*) AS value FROM path_links "
-        f"GROUP BY pos, source, target HAVING count(*) >= {spec.min_edge_weight} "
-        f"ORDER BY value DESC, pos, source, target LIMIT {spec.edge_limit}"
-    )
-    parse = ctx.dialect.parse
-    anchor = spec.end_event if ends else spec.start_event
-    select = parse(links)
+    return {"path_kept": rows}
+
+
+def compile_paths(ctx: QueryContext, spec: PathsQuery, rng: TimeRange) -> exp.Select:
+    """``(pos, source, target, value)`` for the kept links, heaviest first."""
+    plan = steps_plan(ctx.dialect.name)
+    shape = StepShape(spec.step_limit, spec.end_event is not None, rng)
+    select = ctx.dialect.parse(plan.links_select(spec.min_edge_weight, spec.edge_limit))
     assert isinstance(select, exp.Select)
-    select = select.with_("path_rows", as_=rows)
-    for name, text in texts.items():
-        select = select.with_(name, as_=_fill(parse(text), anchor=anchor or ""))
+    ctes = plan.dictionary(_names(ctx, spec, rng))
+    steps = {n: ctx.dialect.parse(text) for n, text in plan.links(shape).items()}
+    for name, tree in {**_sources(ctx, spec, rng), **steps}.items():
+        ctes.append(exp.CTE(this=tree, alias=exp.TableAlias(this=exp.to_identifier(name))))
+    select.set("with_", exp.With(expressions=ctes))
     return select
 
 

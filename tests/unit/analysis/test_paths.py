@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from heron.analysis import paths_steps
 from heron.query.context import QueryContext
 from heron.query.dialects import dialect
 from heron.query.registry import KINDS, SpecError, parse_spec
@@ -100,6 +101,39 @@ def test_pathnames_and_edge_limits(store: EventStore) -> None:
     assert links(by_event) == [("1_$pageview", "2_signup", 2)]
 
 
+def test_person_filters_read_the_merged_person(store: EventStore) -> None:
+    rows = journey("anon", "home", "signup")
+    rows.append(
+        {
+            "event": "$identify",
+            "distinct_id": "carol",
+            "timestamp": BASE + timedelta(minutes=5),
+            "properties": {"$anon_distinct_id": "anon", "$set": {"tier": "gold"}},
+        }
+    )
+    rows.append({**journey("carol", "activate")[0], "timestamp": BASE + timedelta(minutes=6)})
+    rows += journey("dave", "signup", "activate")
+    project_id = load(store, rows)
+    gold = {"property": "tier", "value": "gold", "type": "person"}
+    spec = {"start_event": "signup", "filters": [gold]}
+    assert links(run_paths(store, project_id, spec)) == [("1_signup", "2_activate", 1)]
+    assert links(run_paths(store, project_id, {"start_event": "signup"})) == [
+        ("1_signup", "2_activate", 2)
+    ]
+
+
+def test_wide_sort_keys_give_the_same_paths(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = journey("ann", "home", "signup", "signup", "activate", "purchase")
+    rows += journey("bob", "signup", "activate", "home", "activate")
+    project_id = load(store, rows)
+    specs = [{"start_event": "signup"}, {"end_event": "activate", "step_limit": 3}, {}]
+    narrow = [run_paths(store, project_id, spec) for spec in specs]
+    monkeypatch.setattr(paths_steps, "NARROW_KEYS", 1)
+    assert [run_paths(store, project_id, spec) for spec in specs] == narrow
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -160,6 +194,14 @@ def cases(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
         spec["event_filter"] = draw(
             st.lists(st.sampled_from(EVENTS), min_size=1, max_size=3, unique=True)
         )
+    if draw(st.booleans()):
+        spec["filters"] = [
+            {
+                "property": "$pathname",
+                "value": draw(st.sampled_from(["/a", "/b"])),
+                "operator": draw(st.sampled_from(["eq", "neq"])),
+            }
+        ]
     tz = draw(st.sampled_from(["UTC", "America/New_York"]))
     return rows, spec, tz
 

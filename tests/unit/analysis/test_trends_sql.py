@@ -7,9 +7,7 @@ reviewed like any other code change.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,8 +18,8 @@ from heron.query.context import QueryContext
 from heron.query.dialects import dialect
 from heron.query.runner import Runner
 from heron.store.base import EventStore
+from tests.support.golden import assert_golden
 
-GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SPECS: dict[str, dict[str, Any]] = {
     "daily_breakdown": {
@@ -80,11 +78,7 @@ def test_trends_sql_matches_the_golden_file(
     duckdb_store: EventStore, name: str, dialect_name: str
 ) -> None:
     sql = compiled(duckdb_store, name, dialect_name)
-    path = GOLDEN / f"trends_{name}.{dialect_name}.sql"
-    if os.environ.get("HERON_UPDATE_GOLDEN") == "1":
-        path.write_text(sql)
-    assert path.exists(), f"{path.name} is missing: run with HERON_UPDATE_GOLDEN=1"
-    assert sql == path.read_text()
+    assert_golden(f"trends_{name}.{dialect_name}.sql", sql)
 
 
 def test_golden_sql_runs_on_duckdb(duckdb_store: EventStore) -> None:
