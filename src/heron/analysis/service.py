@@ -81,8 +81,18 @@ class QueryService:
         self.extensions = tuple(extensions)
         self.shared = SharedResults()
 
-    def run(self, project: ProjectInfo, spec_json: Any, *, refresh: bool = False) -> dict[str, Any]:
-        """Run one spec for one project; :class:`SpecError` when the spec is invalid."""
+    def run(
+        self,
+        project: ProjectInfo,
+        spec_json: Any,
+        *,
+        refresh: bool = False,
+        share_activity: bool = False,
+    ) -> dict[str, Any]:
+        """Run one spec for one project; :class:`SpecError` when the spec is invalid.
+
+        ``share_activity``: the spec is one of several run together (a dashboard's widgets),
+        see ``QueryContext.share_activity``; the results are the same either way."""
         started = time.perf_counter()
         spec = parse_spec(spec_json)
         tz = ZoneInfo(project.timezone)
@@ -105,7 +115,9 @@ class QueryService:
             hit = self.cache.get(key)
             if hit is not None:
                 return _envelope(orjson.loads(hit), started, 0.0, cached=True)
-        ctx = QueryContext(project.id, tz, dialect(self.store.dialect), now=now)
+        ctx = QueryContext(
+            project.id, tz, dialect(self.store.dialect), now=now, share_activity=share_activity
+        )
         ctx.extensions = {name: value for name, (value, _) in loaded.items()}
 
         def cohort_members(cohort_id: int) -> exp.Query:

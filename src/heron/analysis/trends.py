@@ -16,9 +16,10 @@ Definitions (CONTRACTS.md, TrendsQuery):
   windows and the range fit in 512 local days, SQL returns a bitmask of active days per
   person in 64-day words (grouped by mask) and Python counts the masks meeting each window
   (:mod:`heron.analysis.active_masks`); longer spans return non-overlapping person-day
-  spans that Python sums (:func:`_active`). A lone ``dau`` series of a range starting at
-  a local midnight (day, week or month interval) counts the masks meeting each bucket's
-  own days: DAU, WAU and MAU of one range are then one statement (:class:`Activity`).
+  spans that Python sums (:func:`_active`). On a dashboard (``QueryContext.share_activity``)
+  a lone ``dau`` series of a range starting at a local midnight (day, week or month
+  interval) counts the masks meeting each bucket's own days: DAU, WAU and MAU of one range
+  are then one statement (:class:`Activity`); elsewhere ``dau`` is a distinct count.
 - ``breakdown`` keeps the ``limit`` values with most events in the range (ties by value),
   puts every other value in ``"$other"`` and events without the property in ``"$none"``.
   Entries come ordered by their total, ``"$other"`` and ``"$none"`` last.
@@ -182,7 +183,7 @@ def _compiled(
     """:func:`compile_series`, and how an active-persons batch runs (``None`` for others)."""
     first = batch[0]
     rng = buckets.rng
-    activity = _activity(batch, buckets)
+    activity = _activity(batch, buckets, share=ctx.share_activity)
     windows = activity.windows if activity else []
     origin = activity.origin if activity else None
     source = rng
@@ -294,11 +295,12 @@ class Activity:
     words: int
 
 
-def _activity(batch: list[Series], buckets: Buckets) -> Activity | None:
-    """The windows of a batch that counts active persons per window, else ``None``."""
+def _activity(batch: list[Series], buckets: Buckets, *, share: bool) -> Activity | None:
+    """The windows of a batch that counts active persons per window, else ``None`` (a
+    lone ``dau`` counts from masks only when ``share``: see ``QueryContext.share_activity``)."""
     first = batch[0]
     days = ACTIVE_DAYS.get(first.math)
-    if days is None and (len(batch) > 1 or first.math != "dau"):
+    if days is None and (len(batch) > 1 or first.math != "dau" or not share):
         return None
     longest = trailing_windows(buckets, max(ACTIVE_DAYS.values()))
     origin = masks.mask_origin(longest, buckets.rng)

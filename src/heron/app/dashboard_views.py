@@ -92,4 +92,4 @@ def widget_result(
         overrides.over(stored_filters(dashboard)),
         compare_always=widget_type is not None and widget_type.compare_always,
     )
-    return widget, run_spec(service, project, applied)
+    return widget, run_spec(service, project, applied, share_activity=True)

@@ -38,9 +38,10 @@ P = 7
 UTC = ZoneInfo("UTC")
 
 
-def masked(store: EventStore, tz: str, spec: dict[str, Any]) -> list[int]:
-    """Per compiled statement: how many mask words it uses (0: person-day spans)."""
-    ctx = QueryContext(P, ZoneInfo(tz), dialect(store.dialect), now=NOW)
+def masked(store: EventStore, tz: str, spec: dict[str, Any], *, share: bool = False) -> list[int]:
+    """Per compiled statement: how many mask words it uses (0: person-day spans or a
+    distinct count); ``share``: compiled as a dashboard widget."""
+    ctx = QueryContext(P, ZoneInfo(tz), dialect(store.dialect), now=NOW, share_activity=share)
     trees = compile_trends(ctx, parse_spec(spec))
     prefix = f"{active_masks.MASK}_"
     return [sum(name.startswith(prefix) for name in tree.named_selects) for tree in trees]
@@ -207,3 +208,17 @@ def test_windows_reach_back_across_a_dst_change(store: EventStore) -> None:
     # 00:30 local is still the previous day in UTC: the 7 local days ending Apr 5 start on
     # Mar 30 (a and b), those ending Apr 6 on Mar 31 (b).
     assert entry["data"] == [2, 1]
+
+
+def test_a_lone_dau_reads_the_masks_only_among_a_dashboards_widgets(store: EventStore) -> None:
+    """On a dashboard, DAU reads the masks WAU and MAU of its range read (one statement for
+    the three); alone, the masks' 29 extra days for MAU would be wasted: a distinct count."""
+    dau = {
+        "kind": "TrendsQuery",
+        "series": [{"event": "pageview", "math": "dau"}],
+        "date_from": "2025-01-01",
+        "date_to": "2025-01-31",
+    }
+    assert masked(store, "UTC", dau) == [0]
+    assert masked(store, "UTC", dau, share=True) == [1]
+    assert masked(store, "UTC", monthly("2025-01-01", "2025-01-31"), share=True) == [1]

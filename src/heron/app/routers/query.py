@@ -71,11 +71,17 @@ def actions_for(spec: dict[str, Any]) -> list[Action]:
 
 
 def run_spec(
-    service: QueryService, project: Project, spec: dict[str, Any], *, refresh: bool = False
+    service: QueryService,
+    project: Project,
+    spec: dict[str, Any],
+    *,
+    refresh: bool = False,
+    share_activity: bool = False,
 ) -> dict[str, Any]:
     """The result envelope of a spec, with query errors as API errors."""
+    info = ProjectInfo(project.id, project.timezone)
     try:
-        return service.run(ProjectInfo(project.id, project.timezone), spec, refresh=refresh)
+        return service.run(info, spec, refresh=refresh, share_activity=share_activity)
     except SpecError as exc:
         raise ApiError(400, "invalid_query", str(exc), details=exc.errors) from None
     except QueryTimeout as exc:
