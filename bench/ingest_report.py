@@ -17,6 +17,7 @@ from bench.harness import (
 
 if TYPE_CHECKING:
     from bench.ingest import BulkRow, Config, Run
+    from bench.wrk import WrkResult
 
 TARGET_BATCH_EVENTS = 100_000
 """Events/s through HTTP batches of 1000."""
@@ -97,7 +98,7 @@ def http_table(run: Run) -> Table:
             f"{fmt_bytes(row.server_rss)} ({fmt_bytes(row.server_peak_rss)})",
             fmt_count(row.commits),
             fmt_count(ratio(row.stored, row.commits)),
-            _verified(row.verified, row.stored, result.accepted, result.failed),
+            _verified(row.verified, row.stored, result),
             fmt_ratio(ratio(result.events_per_second, duck)),
             fmt_ratio(ratio(result.events_per_second, pg)),
             target,
@@ -114,9 +115,23 @@ def http_table(run: Run) -> Table:
     return table
 
 
-def _verified(ok: bool, stored: int, accepted: int, failed: int) -> str:
-    mark = "✓" if ok else f"✗ stored {stored:,} vs {accepted:,}"
-    return f"{mark}, {failed:,} non-2xx" if failed else mark
+def _verified(ok: bool, stored: int, result: WrkResult) -> str:
+    """✓, or why not: the counts differ, or the run did not drain (then the counts, even
+    equal, prove nothing: a request may have been lost on the way)."""
+    if ok:
+        mark = "✓"
+    elif stored != result.accepted:
+        mark = f"✗ stored {stored:,} vs {result.accepted:,}"
+    else:
+        problems = [
+            f"socket errors {result.socket_errors:,}" if result.socket_errors else "",
+            f"time-outs {result.timeouts:,}" if result.timeouts else "",
+            f"{result.sent - result.answered:,} unanswered"
+            if result.sent != result.answered
+            else "",
+        ]
+        mark = f"✗ not drained ({', '.join(p for p in problems if p)}; stored {stored:,})"
+    return f"{mark}, {result.failed:,} non-2xx" if result.failed else mark
 
 
 def _stored(row: BulkRow) -> str:

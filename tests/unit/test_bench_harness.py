@@ -170,6 +170,7 @@ def test_render_ingest_tables() -> None:
     run.http = [
         HttpRow(1, 4, _result(20_000, 20_000), 20_000, 100, 2**28, 2**29),
         HttpRow(1000, 4, _result(300, 300_000), 299_000, 30, 2**28, 2**29),
+        HttpRow(1, 1, wrk.WrkResult(2.0, 9, 9, 9, 0, 9, 1, 0, 1.0, 5.0), 9, 9, 2**28, 2**29),
     ]
     run.bulk = [
         BulkRow("heron import (CLI process)", 1000, [0.002], [2**27], 1000),
@@ -182,6 +183,7 @@ def test_render_ingest_tables() -> None:
     assert "1.00, 1.00, 1.00" in harness.to_markdown(context)
     assert http.rows[0][-1] == "req/s ≥ 5,000 ✓"
     assert http.rows[1][9] == "✗ stored 299,000 vs 300,000"
+    assert http.rows[2][9] == "✗ not drained (socket errors 1; stored 9)"
     assert http.rows[1][-3] == "0.15×"
     assert bulk.rows[0][4] == "1.00×" and bulk.rows[1][4] == "0.50×"
     assert bulk.rows[0][-1] == "target ≥ 500,000 ✓"
