@@ -192,6 +192,18 @@ def window_bits(windows: list[Window], origin: datetime) -> list[int]:
     return out
 
 
+def window_hits(words: list[np.ndarray], windows: list[Window], origin: datetime) -> np.ndarray:
+    """rows × windows: whether a row's mask (its 64-day ``words``, lowest first) has an
+    active day in each window."""
+    hit = np.zeros((len(words[0]), len(windows)), dtype=bool)
+    word_mask = (1 << WORD_DAYS) - 1
+    bits = window_bits(windows, origin)
+    for word, column in enumerate(words):
+        parts = np.array([(b >> (word * WORD_DAYS)) & word_mask for b in bits], dtype=np.uint64)
+        hit |= (column[:, None] & parts[None, :]) != 0
+    return hit
+
+
 def mask_counts(
     table: pa.Table, windows: list[Window], origin: datetime, group: str
 ) -> dict[Any, list[int]]:
@@ -203,13 +215,8 @@ def mask_counts(
     """
     words = [name for name in table.column_names if name.startswith(f"{MASK}_")]
     weights = table.column(VALUE).to_numpy().astype(np.float64)
-    hit = np.zeros((len(weights), len(windows)), dtype=bool)
-    word_mask = (1 << WORD_DAYS) - 1
-    bits = window_bits(windows, origin)
-    for word, name in enumerate(words):
-        column = table.column(name).to_numpy().astype(np.uint64)
-        parts = np.array([(b >> (word * WORD_DAYS)) & word_mask for b in bits], dtype=np.uint64)
-        hit |= (column[:, None] & parts[None, :]) != 0
+    columns = [table.column(name).to_numpy().astype(np.uint64) for name in words]
+    hit = window_hits(columns, windows, origin)
     keys: list[Any] = [None]
     members = np.zeros(len(weights), dtype=np.intp)
     if group in table.column_names:  # codes in order of first appearance

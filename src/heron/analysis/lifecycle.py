@@ -34,7 +34,7 @@ from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id
+from heron.query.source import event_rows, person_id, reads_persons
 
 LifecycleInterval = Literal["day", "week", "month"]
 _FAR_PAST = datetime(1971, 1, 1)
@@ -91,7 +91,7 @@ def compile_from_masks(
     """``(mask_0, …, seen_before, value)`` rows for :func:`lifecycle_masks.statuses` over
     ``wide`` (:func:`_wide`). Without person filters or a cohort, masks are ORed per stored
     person before identity merges."""
-    resolve = spec.cohort is None and not any(f.type == "person" for f in spec.filters)
+    resolve = not reads_persons(spec.filters, spec.cohort)
     rows = _matching(ctx, spec, wide)
     older = _older(ctx, spec, wide)
     return lifecycle_masks.compile_statuses(ctx, rows, wide, older, words, resolve=resolve)

@@ -29,7 +29,6 @@ from heron.query.context import QueryContext, TimeRange
 SEEN = "seen_before"
 _DAY = timedelta(days=1)
 _WORD = masks.WORD_DAYS
-_WORD_MASK = (1 << _WORD) - 1
 _BYTE_BITS = np.unpackbits(
     np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
 ).astype(np.float64)
@@ -104,16 +103,12 @@ def _column(table: pa.Table, name: str) -> np.ndarray:
 def _fold(days: list[np.ndarray], windows: list[Window], origin: datetime) -> list[np.ndarray]:
     """Masks of active intervals (bit ``k``: active on a day of ``windows[k]``) from masks
     of active days."""
-    rows = len(days[0])
-    folded = [np.zeros(rows, dtype=np.uint64) for _ in range(-(-len(windows) // _WORD))]
-    for index, bits in enumerate(masks.window_bits(windows, origin)):
-        hit = np.zeros(rows, dtype=bool)
-        for word, column in enumerate(days):
-            part = (bits >> (word * _WORD)) & _WORD_MASK
-            if part:
-                hit |= (column & np.uint64(part)) != 0
-        folded[index // _WORD] |= hit.astype(np.uint64) << np.uint64(index % _WORD)
-    return folded
+    hit = masks.window_hits(days, windows, origin)
+    words = -(-len(windows) // _WORD)
+    padded = np.zeros((len(hit), words * _WORD), dtype=bool)
+    padded[:, : len(windows)] = hit
+    packed = np.packbits(padded, axis=1, bitorder="little").view("<u8")
+    return [np.ascontiguousarray(packed[:, word]).astype(np.uint64) for word in range(words)]
 
 
 def _shifted(words: list[np.ndarray]) -> list[np.ndarray]:

@@ -38,7 +38,7 @@ from heron.query.context import QueryContext, TimeRange
 from heron.query.properties import property_expr
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id, without_identity
+from heron.query.source import event_rows, person_id, reads_persons, without_identity
 
 PAGE_VIEWS = ("$pageview", "pageview")
 DEFAULT_SPECIAL = ("$pageview", "$screen")
@@ -138,7 +138,7 @@ def _from_anchor(ctx: QueryContext, spec: PathsQuery, rng: TimeRange, anchor: st
         exp.and_(exp.EQ(this=ts.copy(), expression=t.copy()), at_anchor),
     )
     query = _matching(ctx, spec, rng, every=False)
-    if spec.cohort is None and not any(f.type == "person" for f in spec.filters):
+    if not reads_persons(spec.filters, spec.cohort):
         without_identity(query)
     stored = exp.Table(this=exp.to_identifier("path_map"), alias=exp.to_identifier("m"))
     on = exp.EQ(this=exp.column("s", "m"), expression=exp.column("person_id", "e"))

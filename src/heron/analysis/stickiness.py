@@ -21,7 +21,7 @@ from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id
+from heron.query.source import event_rows, person_id, reads_persons
 
 
 class StickinessQuery(QuerySpec):
@@ -82,7 +82,7 @@ def _from_masks(
     (:func:`heron.analysis.active_masks.person_masks`): one ``GROUP BY`` per stored person
     instead of a distinct count of days per person after identity merges."""
     filters = [*spec.filters, *series.filters]
-    resolve = spec.cohort is None and not any(f.type == "person" for f in filters)
+    resolve = not reads_persons(filters, spec.cohort)
     persons = masks.masks_of_rows(ctx, rows, rng, origin, words, resolve=resolve)
     days = [ctx.dialect.bit_count(exp.column(masks.mask_column(w))) for w in range(words)]
     total = days[0]

@@ -56,7 +56,13 @@ from heron.query.dates import Interval
 from heron.query.properties import PropertyFilter, property_expr
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import GroupTypeName, actor_id, event_rows, without_identity
+from heron.query.source import (
+    GroupTypeName,
+    actor_id,
+    event_rows,
+    reads_persons,
+    without_identity,
+)
 
 Math = Literal[
     "total",
@@ -204,11 +210,7 @@ def _compiled(
         group_type=group_type,
         group_properties=[breakdown.group_type] if breakdown and breakdown.group_type else [],
     )
-    needs_persons = (
-        spec.cohort is not None
-        or (breakdown is not None and breakdown.type == "person")
-        or any(f.type == "person" for f in filters)
-    )
+    needs_persons = reads_persons(filters, spec.cohort, breakdown)
     counts_persons = units and group_type is None
     # masks are merged per person after grouping by the stored person id (see compile_masks)
     resolve = counts_persons and origin is not None and not needs_persons

@@ -10,7 +10,7 @@ from pydantic import StringConstraints
 from sqlglot import exp
 
 from heron.query.context import QueryContext, TimeRange
-from heron.query.properties import PropertyFilter, filter_expr, group_alias
+from heron.query.properties import Breakdown, PropertyFilter, filter_expr, group_alias
 from heron.store.groups import MAX_TYPE_LENGTH
 
 
@@ -111,6 +111,19 @@ def event_rows(
     for condition in conditions:
         query = query.where(condition)
     return query
+
+
+def reads_persons(
+    filters: Sequence[PropertyFilter], cohort: int | None, breakdown: Breakdown | None = None
+) -> bool:
+    """Whether rows must know their resolved person before they are grouped: a cohort, a
+    person-property filter or a person-property breakdown reads it. Otherwise an analysis
+    may group by the stored person id and resolve identity merges on the groups."""
+    return (
+        cohort is not None
+        or (breakdown is not None and breakdown.type == "person")
+        or any(f.type == "person" for f in filters)
+    )
 
 
 def without_identity(query: exp.Select) -> None:
