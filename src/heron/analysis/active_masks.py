@@ -204,26 +204,98 @@ def window_hits(words: list[np.ndarray], windows: list[Window], origin: datetime
     return hit
 
 
+def shifted_up(words: list[np.ndarray], by: int) -> list[np.ndarray]:
+    """The masks moved ``by`` bits up (0 < ``by`` < 64; bit ``k + by`` says what bit ``k``
+    said), carried across words; bits moved past the last word are dropped."""
+    out, carry = [], np.zeros_like(words[0])
+    for column in words:
+        out.append((column << np.uint64(by)) | carry)
+        carry = column >> np.uint64(WORD_DAYS - by)
+    return out
+
+
+def dilated(words: list[np.ndarray], days: int) -> list[np.ndarray]:
+    """The masks with bit ``i`` set when any of bits ``i - days + 1 … i`` is: whether a
+    window of ``days`` days ending on day ``i`` holds an active day. Shifts that double the
+    covered span (at most 63 bits at a time) take ``log2(days)`` passes."""
+    covered = 1
+    while covered < days:
+        step = min(covered, days - covered, WORD_DAYS - 1)
+        words = [a | b for a, b in zip(words, shifted_up(words, step), strict=True)]
+        covered += step
+    return words
+
+
+_BYTE_BITS = np.unpackbits(
+    np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
+).astype(np.float64)
+"""Row ``v``: the bits (lowest first) of the byte value ``v``."""
+
+
+def bit_weights(
+    words: list[np.ndarray], weights: np.ndarray, members: np.ndarray, groups: int
+) -> np.ndarray:
+    """groups × bits: the weight of each group's rows (``members``: a row's group) with each
+    bit of the masks set. A weighted histogram of each byte of the masks per group, times
+    which bits each byte value has: one pass per byte instead of one per bit."""
+    octets = np.ascontiguousarray(np.stack(words, axis=1).astype("<u8").view(np.uint8).T)
+    offsets = members * 256
+    sums = [
+        np.bincount(offsets + octet, weights=weights, minlength=256 * groups).reshape(groups, 256)
+        @ _BYTE_BITS
+        for octet in octets
+    ]
+    return np.concatenate(sums, axis=1)
+
+
+DILATE_FROM = 16
+"""Windows of one length from which they are counted from dilated masks (one histogram for
+all of them) rather than each matched against every mask."""
+
+
 def mask_counts(
     table: pa.Table, windows: list[Window], origin: datetime, group: str
 ) -> dict[Any, list[int]]:
     """Persons per window and group (breakdown value) from ``(mask_0, …, [group,] value)``
     rows.
 
+    Windows of one length in days, when there are :data:`DILATE_FROM` or more (a daily
+    WAU or MAU), are read off the masks dilated by that length: a window ``[lo, hi)``
+    holds an active day of a mask exactly when bit ``hi - 1`` of the dilated mask is set
+    (no mask has bits before the origin, so a window reaching before it needs no cut).
+    Fewer windows of a length are matched against every mask (:func:`window_hits`).
     Groups without any covered window are left out, as in
     :func:`heron.analysis.intervals.trailing_counts`.
     """
     words = [name for name in table.column_names if name.startswith(f"{MASK}_")]
     weights = table.column(VALUE).to_numpy().astype(np.float64)
     columns = [table.column(name).to_numpy().astype(np.uint64) for name in words]
-    hit = window_hits(columns, windows, origin)
     keys: list[Any] = [None]
     members = np.zeros(len(weights), dtype=np.intp)
     if group in table.column_names:  # codes in order of first appearance
         encoded = table.column(group).combine_chunks().dictionary_encode()
         keys = encoded.dictionary.to_pylist()
         members = encoded.indices.to_numpy().astype(np.intp)
-    per_key = np.zeros((len(keys), len(weights)))
-    per_key[members, np.arange(len(weights))] = weights
-    sums = (per_key @ hit).astype(np.int64).tolist()
-    return {key: data for key, data in zip(keys, sums, strict=True) if any(data)}
+    sums = np.zeros((len(keys), len(windows)))
+    for days, chosen in _by_length(windows, origin).items():
+        if days > 0 and len(chosen) >= DILATE_FROM:
+            per_bit = bit_weights(dilated(columns, days), weights, members, len(keys))
+            for index in chosen:
+                end = (windows[index].hi - origin) // _DAY - 1
+                sums[:, index] = per_bit[:, end] if end >= 0 else 0
+        else:
+            hit = window_hits(columns, [windows[index] for index in chosen], origin)
+            per_key = np.zeros((len(keys), len(weights)))
+            per_key[members, np.arange(len(weights))] = weights
+            sums[:, chosen] = per_key @ hit
+    counts = np.rint(sums).astype(np.int64).tolist()
+    return {key: data for key, data in zip(keys, counts, strict=True) if any(data)}
+
+
+def _by_length(windows: list[Window], origin: datetime) -> dict[int, list[int]]:
+    """The windows' indexes by their length in whole local days from the origin's grid."""
+    out: dict[int, list[int]] = {}
+    for index, window in enumerate(windows):
+        days = (window.hi - origin) // _DAY - (window.lo - origin) // _DAY
+        out.setdefault(days, []).append(index)
+    return out

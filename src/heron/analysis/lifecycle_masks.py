@@ -29,10 +29,6 @@ from heron.query.context import QueryContext, TimeRange
 SEEN = "seen_before"
 _DAY = timedelta(days=1)
 _WORD = masks.WORD_DAYS
-_BYTE_BITS = np.unpackbits(
-    np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
-).astype(np.float64)
-"""Row ``v``: the bits (lowest first) of the byte value ``v``."""
 
 
 def mask_words(wide: TimeRange) -> int | None:
@@ -84,7 +80,7 @@ def statuses(table: pa.Table, wide: TimeRange, starts: list[datetime]) -> dict[s
     unseen = ~_column(table, SEEN).astype(bool)
     active = _per_bit(held, weights, len(windows))
     both = _per_bit(
-        [a & b for a, b in zip(held, _shifted(held), strict=True)], weights, len(windows)
+        [a & b for a, b in zip(held, masks.shifted_up(held, 1), strict=True)], weights, len(windows)
     )
     first = _lowest_bits([word[unseen] for word in held])
     new = np.bincount(first, weights=weights[unseen], minlength=len(windows))
@@ -111,22 +107,9 @@ def _fold(days: list[np.ndarray], windows: list[Window], origin: datetime) -> li
     return [np.ascontiguousarray(packed[:, word]).astype(np.uint64) for word in range(words)]
 
 
-def _shifted(words: list[np.ndarray]) -> list[np.ndarray]:
-    """The masks moved one bit up (bit ``k + 1`` says what bit ``k`` said), across words."""
-    out, carry = [], np.zeros_like(words[0])
-    for column in words:
-        out.append((column << np.uint64(1)) | carry)
-        carry = column >> np.uint64(_WORD - 1)
-    return out
-
-
 def _per_bit(words: list[np.ndarray], weights: np.ndarray, bits: int) -> np.ndarray:
-    """The weight of the rows with each of the first ``bits`` bits set: a weighted histogram
-    of each byte of the masks, times which bits each byte value has (one pass per byte
-    instead of one per bit)."""
-    octets = np.ascontiguousarray(np.stack(words, axis=1).astype("<u8").view(np.uint8).T)
-    sums = [np.bincount(octet, weights=weights, minlength=256) @ _BYTE_BITS for octet in octets]
-    return np.concatenate(sums)[:bits]
+    """The weight of the rows with each of the first ``bits`` bits set."""
+    return masks.bit_weights(words, weights, np.zeros(len(weights), dtype=np.intp), 1)[0, :bits]
 
 
 def _lowest_bits(words: list[np.ndarray]) -> np.ndarray:

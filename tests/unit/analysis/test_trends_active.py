@@ -7,17 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from heron.analysis import active_masks
-from heron.analysis.intervals import Buckets, trailing_windows
+from heron.analysis.intervals import Buckets, Window, trailing_windows
 from heron.analysis.trends import compile_trends
 from heron.query.context import QueryContext
 from heron.query.dialects import dialect
@@ -140,6 +141,54 @@ def test_both_methods_count_the_same(
     assert got["pro"] == [1] * 31 + [0] * (days - 31)
     assert got["free"] == [0] * 19 + [1] * min(30, days - 19) + [0] * max(days - 49, 0)
     assert got["$none"] == [0] * 33 + [1] * (days - 33)
+
+
+@st.composite
+def mask_tables(draw: st.DrawFn) -> tuple[pa.Table, list[Window], datetime]:
+    """Weighted masks of 1-3 words in two breakdown groups, and windows of a few lengths
+    (some reaching before the origin, some empty) over their days."""
+    words = draw(st.integers(1, 3))
+    bits = st.integers(0, (1 << (64 * words)) - 1)
+    rows = draw(
+        st.lists(st.tuples(bits, st.sampled_from(["x", "y"]), st.integers(1, 9)), max_size=12)
+    )
+    origin = datetime(2025, 3, 1)
+    day = timedelta(days=1)
+    windows = []
+    for length in draw(st.lists(st.integers(0, 70), min_size=1, max_size=3)):
+        ends = draw(st.lists(st.integers(-5, 64 * words), min_size=1, max_size=24))
+        windows += [
+            Window(origin + end * day, origin + (end - length) * day, origin + end * day)
+            for end in ends
+        ]
+    columns: dict[str, Any] = {
+        f"{active_masks.MASK}_{w}": pa.array(
+            [(m >> (64 * w)) & ((1 << 64) - 1) for m, _, _ in rows], pa.uint64()
+        )
+        for w in range(words)
+    }
+    columns["breakdown_value"] = pa.array([g for _, g, _ in rows], pa.string())
+    columns[active_masks.VALUE] = pa.array([v for _, _, v in rows], pa.int64())
+    return pa.table(columns), windows, origin
+
+
+@given(case=mask_tables(), dilate_from=st.sampled_from([1, 4, 1000]))
+def test_mask_counts_match_a_plain_count(
+    case: tuple[pa.Table, list[Window], datetime], dilate_from: int
+) -> None:
+    table, windows, origin = case
+    expected: dict[Any, list[int]] = {}
+    words = [table.column(n).to_pylist() for n in table.column_names if n.startswith("mask_")]
+    for i, group in enumerate(table.column("breakdown_value").to_pylist()):
+        mask = sum(word[i] << (64 * w) for w, word in enumerate(words))
+        days = {d for d in range(64 * len(words)) if mask >> d & 1}
+        counts = expected.setdefault(group, [0] * len(windows))
+        for k, window in enumerate(windows):
+            lo, hi = (window.lo - origin).days, (window.hi - origin).days
+            counts[k] += table.column("value")[i].as_py() * any(lo <= d < hi for d in days)
+    expected = {k: v for k, v in expected.items() if any(v)}
+    with patch.object(active_masks, "DILATE_FROM", dilate_from):
+        assert active_masks.mask_counts(table, windows, origin, "breakdown_value") == expected
 
 
 @st.composite
