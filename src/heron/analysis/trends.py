@@ -53,6 +53,7 @@ from heron.analysis.intervals import (
 )
 from heron.query.context import QueryContext
 from heron.query.dates import Interval
+from heron.query.dialects import SqlDialect
 from heron.query.properties import PropertyFilter, property_expr
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
@@ -271,6 +272,8 @@ def _compiled(
         exp.alias_(_aggregate(d.name, series, value_column(position)), value_column(position))
         for position, series in enumerate(batch)
     ]
+    if breakdown is not None and all(series.math in REGROUPED for series in batch):
+        return _regrouped(d, names, batch, values, query.select(*columns), breakdown.limit), None
     select = exp.select(*names, *keys, *values).from_(grouped)
     select = select.group_by(*names, *([BREAKDOWN] if keys else []))
     for name, cte in with_ctes:
@@ -321,6 +324,74 @@ def _bucketed_value() -> exp.Expr:
         .when(value.is_(exp.null()), exp.Literal.string(NONE))
         .when(exp.In(this=value.copy(), query=top.subquery()), value.copy())
         .else_(exp.Literal.string(OTHER))
+    )
+
+
+REGROUPED: dict[str, type[exp.AggFunc]] = {
+    "total": exp.Sum,
+    "sum": exp.Sum,
+    "min": exp.Min,
+    "max": exp.Max,
+}
+"""Maths whose results per (bucket, value) combine into the breakdown's buckets, with the
+aggregate that combines them."""
+ROWS = "matched_rows"
+TOTAL = "value_rows"
+RANK = "value_rank"
+
+
+def _regrouped(
+    d: SqlDialect,
+    names: list[str],
+    batch: list[Series],
+    values: list[exp.Expr],
+    matched: exp.Select,
+    limit: int,
+) -> exp.Select:
+    """A breakdown of maths that combine (:data:`REGROUPED`) in one pass over the rows:
+    the matched rows grouped once by (bucket, value), the values ranked by their rows on
+    that small result (windows), then the groups of values outside the top ``limit``
+    folded into ``"$other"`` and those without one into ``"$none"``.
+
+    The grouping is a CTE that DuckDB materializes: its optimizer turns the partition
+    window into a join of the grouping with itself, which would read the rows twice."""
+    value = exp.column(RAW_VALUE)
+    grouped = (
+        exp.select(*names, RAW_VALUE, *values, exp.alias_(exp.Count(this=exp.Star()), ROWS))
+        .from_(matched.subquery("matched"))
+        .group_by(*names, RAW_VALUE)
+    )
+    total = exp.Window(this=exp.Sum(this=exp.column(ROWS)), partition_by=[value.copy()])
+    totals = exp.select("*", exp.alias_(total, TOTAL)).from_("grouped")
+    rank = exp.Window(
+        this=exp.DenseRank(),
+        partition_by=[value.copy().is_(exp.null())],
+        order=exp.Order(
+            expressions=[
+                exp.Ordered(this=exp.column(TOTAL), desc=True),
+                exp.Ordered(this=value.copy()),
+            ]
+        ),
+    )
+    ranked = exp.select("*", exp.alias_(rank, RANK)).from_(totals.subquery("totals"))
+    bucketed = (
+        exp.Case()
+        .when(value.copy().is_(exp.null()), exp.Literal.string(NONE))
+        .when(exp.column(RANK).__le__(exp.Literal.number(limit)), value.copy())
+        .else_(exp.Literal.string(OTHER))
+    )
+    combined = []
+    for position, series in enumerate(batch):
+        column = value_column(position)
+        again: exp.Expr = REGROUPED[series.math](this=exp.column(column))
+        if series.math == "total":
+            again = exp.cast(again, "BIGINT")
+        combined.append(exp.alias_(again, column))
+    return (
+        exp.select(*names, exp.alias_(bucketed, BREAKDOWN), *combined)
+        .from_(ranked.subquery("ranked"))
+        .group_by(*names, BREAKDOWN)
+        .with_("grouped", as_=grouped, materialized=d.materialized_ctes or None)
     )
 
 

@@ -43,6 +43,8 @@ class SqlDialect:
     """An unsigned 64-bit integer with only bit ``{shift}`` (0–63) set."""
     uint64_zero: ClassVar[str]
     bit_count_template: ClassVar[str]
+    materialized_ctes: ClassVar[bool] = False
+    """Whether a CTE can be marked ``MATERIALIZED`` (DuckDB); ClickHouse inlines CTEs."""
 
     def __init_subclass__(cls) -> None:
         _DIALECTS[cls.name] = cls
@@ -146,6 +148,7 @@ class SqlDialect:
 
 class DuckDBDialect(SqlDialect):
     name = "duckdb"
+    materialized_ctes = True
     truncations: ClassVar[dict[str, str]] = {
         "hour": "DATE_TRUNC('hour', {value})",
         "day": "DATE_TRUNC('day', {value})",
