@@ -27,7 +27,7 @@ from heron.query.context import QueryContext
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
 from heron.query.scope import SCOPED_TABLES, scope_to_project
-from heron.query.source import event_rows, person_id
+from heron.query.source import event_rows, person_id, without_identity
 from heron.query.sql_exec import QueryTimeout, SQLFailed, clickhouse_seconds, execute
 from heron.query.sql_policy import UnsafeSQL, check_calls, check_nodes, describe
 
@@ -88,8 +88,9 @@ def parse_user_sql(sql: str) -> exp.Expression:
 class _Resolver:
     """Renames user CTEs and expands view references, honouring CTE scoping."""
 
-    def __init__(self, ctx: QueryContext) -> None:
+    def __init__(self, ctx: QueryContext, *, persons: bool = True) -> None:
         self.ctx = ctx
+        self.persons = persons
         self.cte_names: set[str] = set()
         self._views: dict[str, exp.Query] | None = None
         self._aliases = 0
@@ -101,6 +102,8 @@ class _Resolver:
             node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_heron_s{self._aliases}")))
 
     def view(self, name: str) -> exp.Query:
+        if name == "events" and not self.persons:
+            return events_view(self.ctx, persons=False)
         if self._views is None:
             self._views = views(self.ctx)
         return self._views[name].copy()
@@ -222,13 +225,7 @@ def views(ctx: QueryContext) -> dict[str, exp.Query]:
     - ``groups``: one row per group with properties (set by ``$groupidentify``):
       group_type, group_type_index, group_key, properties, created_at, updated_at.
     """
-    columns = ["uuid", "event", "distinct_id"]
-    events = event_rows(ctx, None).select(
-        *(exp.column(c, "e") for c in columns),
-        exp.alias_(person_id(ctx), "person_id"),
-        *(exp.column(c, "e") for c in ["timestamp", "session_id", "properties"]),
-        *(exp.column(c, "e") for c in MATERIALISED_COLUMNS),
-    )
+    events = events_view(ctx)
     groups = sqlglot.parse_one(_GROUPS, read="duckdb")
     assert isinstance(groups, exp.Query)
     return {
@@ -237,6 +234,46 @@ def views(ctx: QueryContext) -> dict[str, exp.Query]:
         "sessions": _over_events(_SESSIONS, events),
         "groups": groups,
     }
+
+
+def events_view(ctx: QueryContext, *, persons: bool = True) -> exp.Select:
+    """The ``events`` view; without ``persons`` it has no ``person_id`` column and no
+    identity join, for a query that never reads it (:func:`reads_person_id`)."""
+    rows = event_rows(ctx, None)
+    person = [exp.alias_(person_id(ctx), "person_id")]
+    if not persons:
+        without_identity(rows)
+        person = []
+    return rows.select(
+        *(exp.column(c, "e") for c in ["uuid", "event", "distinct_id"]),
+        *person,
+        *(exp.column(c, "e") for c in ["timestamp", "session_id", "properties"]),
+        *(exp.column(c, "e") for c in MATERIALISED_COLUMNS),
+    )
+
+
+def reads_person_id(tree: exp.Expression) -> bool:
+    """Whether user SQL may read the ``events`` view's ``person_id`` (resolved through the
+    identity join, the costliest part of a scan): it names ``person_id`` anywhere, selects
+    every column (``*`` outside an aggregate, ``COLUMNS(…)``), or reads a whole row by its
+    table's name (``row_to_json(e)``). A query that does none of these cannot tell the
+    view without that column from the full one."""
+    tables = {
+        name.lower()
+        for node in tree.find_all(exp.Table, exp.TableAlias)
+        for name in (node.name, node.alias_or_name)
+        if name
+    }
+    for node in tree.walk():
+        if isinstance(node, exp.Identifier) and node.name.lower() == "person_id":
+            return True
+        if isinstance(node, exp.Star) and not isinstance(node.parent, exp.AggFunc):
+            return True
+        if isinstance(node, exp.Columns):
+            return True
+        if isinstance(node, exp.Column) and node.name.lower() in tables:
+            return True
+    return False
 
 
 def _over_events(template: str, events: exp.Query) -> exp.Query:
@@ -258,7 +295,7 @@ def compile_sql(
     tree = parse_user_sql(sql)
     try:
         check_nodes(tree)
-        resolver = _Resolver(ctx)
+        resolver = _Resolver(ctx, persons=reads_person_id(tree))
         resolver.visit(tree, {})
     except RecursionError:
         raise UnsafeSQL("the query is nested too deeply") from None

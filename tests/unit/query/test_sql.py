@@ -19,7 +19,14 @@ from heron.query.context import QueryContext
 from heron.query.dialects import dialect
 from heron.query.registry import SpecError, parse_spec
 from heron.query.runner import Runner
-from heron.query.sql import QueryTimeout, SQLFailed, SQLQuery, UnsafeSQL, run_sql
+from heron.query.sql import (
+    QueryTimeout,
+    SQLFailed,
+    SQLQuery,
+    UnsafeSQL,
+    compile_sql,
+    run_sql,
+)
 from heron.store.base import EventStore
 from tests.support.events import raw_batch
 
@@ -144,6 +151,28 @@ def test_events_view_resolves_persons_through_merges(two_projects: EventStore) -
     assert scalar(run(two_projects, sql)) == 1
     props = run(two_projects, "select properties from persons where is_identified")
     assert [orjson.loads(r[0]) for r in props["rows"]] == [{"plan": "p1-pro"}]
+
+
+@pytest.mark.parametrize(
+    ("sql", "reads"),
+    [
+        ("select count(*) from events", False),
+        ("select event, count(distinct session_id) from events group by event", False),
+        ("select x.n from (select count(*) as n from events) as x", False),
+        ("select count(distinct person_id) from events", True),
+        ("select count(distinct PERSON_ID) from events", True),
+        ("select * from events", True),
+        ("select e.* from events e", True),
+        ("select * exclude (uuid) from events", True),
+        ("select columns('p.*') from events", True),
+        ("select row_to_json(e) from events e", True),
+        ("select to_json(events) from events", True),
+        ("select a.event from events a join events b using (person_id)", True),
+    ],
+)
+def test_the_identity_join_is_left_out_when_nothing_reads_person_id(sql: str, reads: bool) -> None:
+    compiled = compile_sql(sql, QueryContext(1, ZoneInfo("UTC"), dialect("duckdb")))
+    assert ("person_overrides" in compiled) == reads
 
 
 def test_sessions_view_summarises_each_session(two_projects: EventStore) -> None:
