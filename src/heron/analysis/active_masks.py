@@ -72,10 +72,13 @@ def words_for(span: timedelta) -> int:
     return max(1, -(-days // WORD_DAYS))
 
 
-def day_index(ctx: QueryContext, ts: exp.Column, source: TimeRange, origin: datetime) -> exp.Expr:
-    """The number of an event's local day from the origin (``source``: the rows' range)."""
+def day_index(
+    ctx: QueryContext, ts: exp.Column, source: TimeRange, origin: datetime, days: int = 1
+) -> exp.Expr:
+    """The number of an event's local day (span of ``days`` days) from the origin
+    (``source``: the rows' range)."""
     micros = (origin - datetime(1970, 1, 1)) // timedelta(microseconds=1)
-    return ctx.dialect.days_since(ctx.local_time(ts, source), micros)
+    return ctx.dialect.days_since(ctx.local_time(ts, source), micros, days)
 
 
 def compile_masks(

@@ -25,8 +25,11 @@ that day has started: ``Σ values[n] / Σ size`` (so an average of the cohorts' 
 weighted by their sizes), ``None`` when those cohorts are empty. Offsets up to 30 are
 computed whatever ``periods`` is.
 
-One statement: distinct (person, cohort period) and (person, return period) pairs, joined
-per person on the period offset, counted per (cohort, offset).
+One statement. When the cohorts and the periods of returns after them fit in a few 64-bit
+words, it groups persons by their mask of target and returning periods and numpy counts
+each cohort's returns (:mod:`heron.analysis.retention_masks`); otherwise distinct (person,
+cohort period) and (person, return period) pairs are joined per person on the period
+offset and counted per (cohort, offset) (:func:`compile_retention`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from sqlglot import exp
 
+from heron.analysis import retention_masks
 from heron.analysis.intervals import as_datetime
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
@@ -86,10 +90,7 @@ def compile_retention(ctx: QueryContext, spec: RetentionQuery, rng: TimeRange) -
     d = ctx.dialect
     starts = cohort_starts(rng, spec.period)
     targets = ctx.local_range(starts[0], dates.step(starts[-1], spec.period))
-    horizon_end = starts[-1]
-    for _ in range(offsets(spec) + 1):
-        horizon_end = dates.step(horizon_end, spec.period)
-    horizon = ctx.local_range(starts[0], horizon_end)
+    horizon = _horizon(ctx, spec, starts)
     group_type = spec.aggregation_group_type
     actor = actor_id(ctx, group_type)
     person = exp.alias_(actor, "person")
@@ -165,6 +166,14 @@ def compile_retention(ctx: QueryContext, spec: RetentionQuery, rng: TimeRange) -
     )
 
 
+def _horizon(ctx: QueryContext, spec: RetentionQuery, starts: list[datetime]) -> TimeRange:
+    """From the first cohort's start to the end of the last period a return is counted in."""
+    end = starts[-1]
+    for _ in range(offsets(spec) + 1):
+        end = dates.step(end, spec.period)
+    return ctx.local_range(starts[0], end)
+
+
 def _period(ctx: QueryContext, period: Period, ts: exp.Expression, rng: TimeRange) -> exp.Expr:
     return ctx.dialect.trunc(period, ctx.local_time(ts, rng))
 
@@ -187,10 +196,7 @@ def run(spec: RetentionQuery, runner: Runner) -> dict[str, Any]:
     ctx = runner.ctx
     rng = ctx.time_range(spec.date_from, spec.date_to)
     starts = cohort_starts(rng, spec.period)
-    counts: dict[tuple[datetime, int], int] = {}
-    if starts:
-        for row in runner.execute(compile_retention(ctx, spec, rng)).to_pylist():
-            counts[(as_datetime(row["cohort"]), int(row["n"]))] = int(row["persons"])
+    counts = _counts(spec, runner, rng, starts) if starts else {}
     now = ctx.now.astimezone(ctx.timezone).replace(tzinfo=None)
     cohorts, table = [], []
     for start in starts:
@@ -208,6 +214,28 @@ def run(spec: RetentionQuery, runner: Runner) -> dict[str, Any]:
     if spec.period == "day":
         result["shortcuts"] = {name: _share(table, n) for name, n in SHORTCUTS.items()}
     return result
+
+
+def _counts(
+    spec: RetentionQuery, runner: Runner, rng: TimeRange, starts: list[datetime]
+) -> dict[tuple[datetime, int], int]:
+    """Persons per (cohort start, offset): from masks when they fit, else by joining
+    members and returns (:func:`compile_retention`)."""
+    ctx = runner.ctx
+    horizon = _horizon(ctx, spec, starts)
+    horizon_periods = len(starts) + offsets(spec)
+    words = retention_masks.mask_words(len(starts), horizon_periods, ctx.dialect.name)
+    if words is None:
+        rows = runner.execute(compile_retention(ctx, spec, rng)).to_pylist()
+        return {(as_datetime(r["cohort"]), int(r["n"])): int(r["persons"]) for r in rows}
+    table = runner.execute(retention_masks.compile_masks(ctx, spec, starts, horizon, words))
+    first_time = spec.retention_type == "first_time"
+    grid = retention_masks.counts(table, len(starts), offsets(spec), first_time=first_time)
+    return {
+        (start, n): int(v)
+        for start, row in zip(starts, grid, strict=True)
+        for n, v in enumerate(row)
+    }
 
 
 def _started(start: datetime, period: Period, most: int, now: datetime) -> int:

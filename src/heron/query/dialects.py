@@ -38,7 +38,8 @@ class SqlDialect:
     number_template: ClassVar[str]
     regex_template: ClassVar[str]
     days_since_template: ClassVar[str]
-    """Whole days from ``{origin}`` (epoch µs) to the wall-clock time ``{value}``."""
+    """Whole spans of ``{span}`` µs from ``{origin}`` (epoch µs) to the wall-clock time
+    ``{value}``."""
     uint64_bit_template: ClassVar[str]
     """An unsigned 64-bit integer with only bit ``{shift}`` (0–63) set."""
     uint64_zero: ClassVar[str]
@@ -123,9 +124,11 @@ class SqlDialect:
     def _regex(self, value: exp.Expression, pattern: str | exp.Expression) -> exp.Expression:
         return self._template(self.regex_template, value=value, pattern=pattern)
 
-    def days_since(self, value: exp.Expression, origin_us: int) -> exp.Expression:
+    def days_since(self, value: exp.Expression, origin_us: int, days: int = 1) -> exp.Expression:
+        """Whole spans of ``days`` days (weeks for 7) from the origin to ``value``."""
+        span = exp.Literal.number(days * 86_400_000_000)
         return self._template(
-            self.days_since_template, value=value, origin=exp.Literal.number(origin_us)
+            self.days_since_template, value=value, origin=exp.Literal.number(origin_us), span=span
         )
 
     def uint64_bit(self, shift: exp.Expression) -> exp.Expression:
@@ -162,7 +165,7 @@ class DuckDBDialect(SqlDialect):
     json_template = "JSON_EXTRACT_STRING({column}, {key})"
     number_template = "TRY_CAST({value} AS DOUBLE)"
     regex_template = "REGEXP_MATCHES({value}, {pattern})"
-    days_since_template = "(EPOCH_US({value}) - {origin}) // 86400000000"
+    days_since_template = "(EPOCH_US({value}) - {origin}) // {span}"
     uint64_bit_template = "CAST(1 AS UBIGINT) << CAST({shift} AS UBIGINT)"
     uint64_zero = "CAST(0 AS UBIGINT)"
     bit_count_template = "BIT_COUNT({value})"
@@ -209,7 +212,7 @@ class ClickHouseDialect(SqlDialect):
     """DuckDB's ``TRY_CAST(… AS DOUBLE)`` grammar: ASCII blanks around, ``_`` between
     digits, and a ``+`` before the sign are accepted (the blanks by :meth:`number`)."""
     regex_template = "match({value}, {pattern})"
-    days_since_template = "intDiv(toUnixTimestamp64Micro({value}) - {origin}, 86400000000)"
+    days_since_template = "intDiv(toUnixTimestamp64Micro({value}) - {origin}, {span})"
     uint64_bit_template = "bitShiftLeft(toUInt64(1), toUInt8({shift}))"
     uint64_zero = "toUInt64(0)"
     bit_count_template = "bitCount({value})"

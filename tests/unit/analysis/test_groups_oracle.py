@@ -32,6 +32,7 @@ from tests.unit.analysis.oracles.group_data import (
 )
 from tests.unit.analysis.oracles.trends_data import ORACLE_SETTINGS, Scenario, execute, load
 from tests.unit.analysis.oracles.trends_oracle import resolve
+from tests.unit.analysis.test_lifecycle import mask_limit
 
 pytestmark = pytest.mark.slow
 
@@ -74,18 +75,24 @@ def test_trends_count_groups(store: EventStore, case: tuple[Scenario, dict[str, 
 
 @ORACLE_SETTINGS
 @given(case=grouped_scenarios(retention_case.cases), filters=GROUP_FILTERS)
+@pytest.mark.parametrize("words", [None, 0])
 def test_retention_counts_groups(
-    store: EventStore, case: tuple[Scenario, dict[str, Any], int], filters: list[dict[str, Any]]
+    store: EventStore,
+    words: int | None,
+    case: tuple[Scenario, dict[str, Any], int],
+    filters: list[dict[str, Any]],
 ) -> None:
-    """Also with a filter on the group property ``tier`` of each event's company."""
+    """Also with a filter on the group property ``tier`` of each event's company; from
+    masks of periods and from the join (``words`` 0)."""
     scenario, spec, now_days = case
     oracle_spec = {**spec, "filters": [*spec["filters"], *map(as_event_property, filters)]}
-    retention_case.check_against_oracle(
-        store,
-        (scenario, oracle_spec, now_days),
-        {"aggregation_group_type": GROUP_TYPE, "filters": [*spec["filters"], *filters]},
-        lambda rows: by_group(with_group_properties(rows)),
-    )
+    with mask_limit(words):
+        retention_case.check_against_oracle(
+            store,
+            (scenario, oracle_spec, now_days),
+            {"aggregation_group_type": GROUP_TYPE, "filters": [*spec["filters"], *filters]},
+            lambda rows: by_group(with_group_properties(rows)),
+        )
 
 
 @st.composite

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from heron.analysis import retention_masks
 from heron.query.context import QueryContext
 from heron.query.dialects import dialect
 from heron.query.registry import KINDS, SpecError, parse_spec
@@ -20,6 +21,7 @@ from heron.store.base import EventStore
 from heron.store.clickhouse_transport import ChdbTransport
 from tests.support.events import raw_batch
 from tests.unit.analysis.oracles.funnel_data import FUNNEL_SETTINGS, PROJECTS
+from tests.unit.analysis.test_lifecycle import mask_limit
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -141,6 +143,37 @@ def test_empty_range_lists_empty_cohorts(store: EventStore) -> None:
         store, project_id, {**WEEKLY, "date_from": "2025-01-07", "date_to": "2025-01-12"}
     )
     assert result == {"cohorts": []}
+
+
+def test_daily_returns_are_counted_across_mask_words(store: EventStore) -> None:
+    """60 daily cohorts and 30 days after them take three mask words; a return 30 days
+    after the 40th cohort day sits in the third. The join gives the same."""
+    day0 = datetime(2025, 1, 1)
+    rows = [
+        event("signup", "ann", day0 + timedelta(days=39, hours=9)),
+        event("pageview", "ann", day0 + timedelta(days=40, hours=9)),
+        event("pageview", "ann", day0 + timedelta(days=69, hours=9)),
+        event("signup", "bob", day0 + timedelta(days=2)),
+        event("signup", "bob", day0 + timedelta(days=39)),
+    ]
+    project_id = load(store, rows)
+    spec = {**WEEKLY, "period": "day", "date_from": "2025-01-01", "date_to": "2025-03-01"}
+    results = []
+    for words in (None, 0):
+        with mask_limit(words):
+            results.append(retention(store, project_id, spec))
+    assert results[0] == results[1]
+    cohorts = {c["cohort_start"]: c["size"] for c in results[0]["cohorts"] if c["size"]}
+    assert cohorts == {"2025-01-03": 1, "2025-02-09": 1}
+    assert results[0]["shortcuts"] == {"d1": 0.5, "d7": 0.0, "d30": 0.5}
+
+
+def test_masks_fit_up_to_the_words_that_pay() -> None:
+    assert retention_masks.mask_words(17, 25, "clickhouse") == 1
+    assert retention_masks.mask_words(120, 150, "clickhouse") == 5
+    assert retention_masks.mask_words(120, 150, "duckdb") is None
+    assert retention_masks.mask_words(240, 270, "clickhouse") == 8
+    assert retention_masks.mask_words(241, 271, "clickhouse") is None
 
 
 @pytest.mark.parametrize(

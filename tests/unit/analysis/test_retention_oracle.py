@@ -31,6 +31,7 @@ from tests.unit.analysis.oracles.trends_data import (
     scenarios,
 )
 from tests.unit.analysis.oracles.trends_oracle import resolve
+from tests.unit.analysis.test_lifecycle import mask_limit
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +94,10 @@ def check_against_oracle(
 
 @ORACLE_SETTINGS
 @given(case=cases())
+@pytest.mark.parametrize("words", [None, 0])
 def test_retention_matches_the_oracle(
-    store: EventStore, case: tuple[Scenario, dict[str, Any], int]
+    store: EventStore, words: int | None, case: tuple[Scenario, dict[str, Any], int]
 ) -> None:
-    check_against_oracle(store, case)
+    """From masks of periods (``None``) and from the join of members and returns (0)."""
+    with mask_limit(words):
+        check_against_oracle(store, case)
