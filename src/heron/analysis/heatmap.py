@@ -2,7 +2,8 @@
 
 ``data[d][h]`` counts the matching events of ``[date_from, date_to]`` whose local time
 (in the project timezone) falls on ISO weekday ``d + 1`` (Monday = 0) and hour ``h``;
-with ``math: "persons"`` it counts distinct persons (after identity merges) per cell.
+with ``math: "persons"`` it counts distinct persons (after identity merges) per cell
+(counting events needs no identity join unless a filter or cohort reads persons).
 Cells without events are 0. One SQL statement returns at most 168 rows.
 """
 
@@ -15,7 +16,7 @@ from sqlglot import exp
 
 from heron.query.registry import QuerySpec, register
 from heron.query.runner import Runner
-from heron.query.source import event_rows, person_id
+from heron.query.source import event_rows, person_id, reads_persons, without_identity
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOURS = tuple(range(24))
@@ -47,13 +48,13 @@ def run(spec: HeatmapQuery, runner: Runner) -> dict[str, Any]:
     ).select(
         exp.alias_(exp.DayOfWeekIso(this=local), "weekday"),
         exp.alias_(exp.Extract(this=exp.var("HOUR"), expression=local.copy()), "hour"),
-        exp.alias_(person_id(ctx), "person"),
     )
-    measure: exp.Expression = (
-        exp.Count(this=exp.Distinct(expressions=[exp.column("person")]))
-        if spec.math == "persons"
-        else exp.Count(this=exp.Star())
-    )
+    measure: exp.Expression = exp.Count(this=exp.Star())
+    if spec.math == "persons":
+        rows = rows.select(exp.alias_(person_id(ctx), "person"))
+        measure = exp.Count(this=exp.Distinct(expressions=[exp.column("person")]))
+    elif not reads_persons(spec.filters, spec.cohort):
+        without_identity(rows)
     query = (
         exp.select("weekday", "hour", exp.alias_(measure, "value"))
         .from_(rows.subquery("matched"))
