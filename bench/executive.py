@@ -81,7 +81,7 @@ class Bench:
 
         def run(item: tuple[str, dict[str, Any]]) -> tuple[str, float, dict[str, Any]]:
             begun = time.perf_counter()
-            envelope = service.run(project, item[1])
+            envelope = service.run(project, item[1], share_activity=True)
             return item[0], (time.perf_counter() - begun) * 1000, envelope
 
         started = time.perf_counter()
