@@ -7,7 +7,8 @@ evaluates formulas on the small result.
 Definitions (CONTRACTS.md, TrendsQuery):
 
 - ``total`` counts events; ``dau`` counts distinct persons (after identity merges) per
-  interval; ``sum|avg|min|max|median|p90|p95|p99`` aggregate a numeric
+  interval; ``unique_session`` counts distinct sessions per interval (the client's
+  ``$session_id``, else ingestion's 30-minute sessions; events without one are left out); ``sum|avg|min|max|median|p90|p95|p99`` aggregate a numeric
   ``math_property`` (percentiles interpolate linearly between ranks); an interval
   with no value is 0.
 - ``weekly_active`` / ``monthly_active`` count distinct persons active in the 7 / 30 local
@@ -68,6 +69,7 @@ from heron.query.source import (
 Math = Literal[
     "total",
     "dau",
+    "unique_session",
     "weekly_active",
     "monthly_active",
     "sum",
@@ -92,6 +94,7 @@ OTHER = "$other"
 NONE = "$none"
 VALUE = "value"
 PERSON = "person"
+SESSION = "session"
 BREAKDOWN = "breakdown_value"
 RAW_VALUE = "property_value"
 
@@ -228,6 +231,9 @@ def _compiled(
     if units:
         unit = exp.column("person_id", "e") if resolve else actor_id(ctx, group_type)
         columns.append(exp.alias_(unit, PERSON))
+    if any(s.math == "unique_session" for s in batch):
+        session = exp.Nullif(this=exp.column("session_id", "e"), expression=exp.Literal.string(""))
+        columns.append(exp.alias_(session, SESSION))
     for position, series in enumerate(batch):
         if series.math_property is not None and series.math in PROPERTY_MATHS:
             number = d.number(property_expr(d, series.math_property))
@@ -401,6 +407,8 @@ def _aggregate(dialect: str, series: Series, column: str) -> exp.Expr:
         return exp.Count(this=exp.Star())
     if series.math == "dau":
         return exp.Count(this=exp.Distinct(expressions=[exp.column(PERSON)]))
+    if series.math == "unique_session":
+        return exp.Count(this=exp.Distinct(expressions=[exp.column(SESSION)]))
     if series.math in QUANTILES:
         return QUANTILE_FUNCTIONS[dialect](value, QUANTILES[series.math])
     return SIMPLE_AGGREGATES[series.math](this=value)

@@ -13,13 +13,6 @@ from typing import Any
 from heron.dashboards.business_templates import BUSINESS_TEMPLATES
 from heron.dashboards.template_model import Template, by, widget
 
-SESSIONS_SQL = (
-    "SELECT day, sessions FROM (SELECT CAST(timestamp AS DATE) AS day, "
-    "COUNT(DISTINCT session_id) AS sessions FROM events "
-    "WHERE session_id IS NOT NULL AND session_id <> '' "
-    "GROUP BY 1 ORDER BY 1 DESC LIMIT 30) AS recent ORDER BY day"
-)
-
 
 def trends(event: str | None, math: str = "total", **extra: Any) -> dict[str, Any]:
     series: dict[str, Any] = {"event": event, "math": math}
@@ -56,7 +49,7 @@ OVERVIEW = Template(
             "sessions",
             "line",
             "Sessions per day",
-            {"kind": "SQLQuery", "sql": SESSIONS_SQL},
+            trends(None, "unique_session"),
             (0, 6, 12, 4),
         ),
     ),

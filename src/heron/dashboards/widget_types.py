@@ -59,7 +59,7 @@ def default_aggregate(query: dict[str, Any] | None) -> Aggregate:
     math = series[0].get("math") if isinstance(series[0], dict) else None
     if math in ("weekly_active", "monthly_active"):
         return "last"
-    if math is None or math in ("total", "sum"):
+    if math is None or math in ("total", "sum", "unique_session"):
         return "sum"
     return "average"
 

@@ -256,6 +256,27 @@ def test_property_aggregates(store: EventStore) -> None:
     assert [e["data"][0] for e in entries] == pytest.approx([20.0, 4.0, 1.0, 10.0, 3.0, 7.6])
 
 
+def test_unique_sessions_count_each_session_once_per_interval(store: EventStore) -> None:
+    rows = [
+        {**event("pageview", "a", datetime(2025, 1, 1, 9)), "session_id": "s1"},
+        {**event("signup", "a", datetime(2025, 1, 1, 9, 5)), "session_id": "s1"},
+        {**event("pageview", "b", datetime(2025, 1, 1, 23, 50)), "session_id": "s2"},
+        {**event("pageview", "b", datetime(2025, 1, 2, 0, 10)), "session_id": "s2"},
+        {**event("pageview", "c", datetime(2025, 1, 2, 12)), "session_id": ""},
+        event("pageview", "c", datetime(2025, 1, 2, 13)),
+    ]
+    store.append(raw_batch(rows, P))
+    total, sessions = trends(
+        store,
+        series=[{"event": None, "math": "total"}, {"event": None, "math": "unique_session"}],
+        date_from="2025-01-01",
+        date_to="2025-01-03",
+    )
+    assert total["data"] == [3, 3, 0]
+    # s2 crosses midnight: it counts on both days; events without a session count on neither.
+    assert sessions["data"] == [2, 1, 0]
+
+
 def test_series_filters_and_all_events(store: EventStore) -> None:
     rows = [
         event("pageview", "a", datetime(2025, 1, 1, 12), plan="pro"),

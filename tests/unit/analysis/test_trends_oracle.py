@@ -20,7 +20,7 @@ from tests.unit.analysis.oracles.trends_data import (
     scenarios,
 )
 
-COUNT_MATHS = ["total", "dau"]
+COUNT_MATHS = ["total", "dau", "unique_session"]
 ACTIVE_MATHS = ["weekly_active", "monthly_active"]
 PROPERTY_MATHS = ["sum", "avg", "min", "max", "median", "p90", "p95", "p99"]
 FORMULAS = {

@@ -176,7 +176,7 @@ export function defaultAggregate(query: Record<string, unknown> | null | undefin
   const series = (query?.series as { math?: string }[] | undefined) ?? [];
   const math = series[0]?.math;
   if (math === "weekly_active" || math === "monthly_active") return "last";
-  if (math === "dau" || (math && !["total", "sum"].includes(math))) return "average";
+  if (math === "dau" || (math && !["total", "sum", "unique_session"].includes(math))) return "average";
   return "sum";
 }
 

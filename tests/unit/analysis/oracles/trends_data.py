@@ -78,7 +78,8 @@ def _rows(draw: st.DrawFn, anchor: datetime, span_days: int) -> list[dict[str, A
     minutes = st.one_of(st.sampled_from(pool), near, far)
     rows = []
     for _ in range(draw(st.integers(0, 28))):
-        ts = anchor + timedelta(minutes=draw(minutes))
+        minute = draw(minutes)
+        ts = anchor + timedelta(minutes=minute)
         if draw(st.integers(0, 6)) == 0:
             rows.append(
                 {
@@ -95,15 +96,27 @@ def _rows(draw: st.DrawFn, anchor: datetime, span_days: int) -> list[dict[str, A
             properties["plan"] = plan
         if amount is not ...:
             properties["amount"] = amount
+        distinct_id = draw(st.sampled_from(USERS + ANONS))
         rows.append(
             {
                 "event": draw(st.sampled_from(EVENTS)),
-                "distinct_id": draw(st.sampled_from(USERS + ANONS)),
+                "distinct_id": distinct_id,
                 "timestamp": ts,
                 "properties": properties,
+                "session_id": _session(distinct_id, minute),
             }
         )
     return rows
+
+
+def _session(distinct_id: str, minute: int) -> str | None:
+    """A session id derived from the row (no extra draw): two-hour sessions per distinct id,
+    with some rows sessionless (``None``) or with an empty id."""
+    if minute % 7 == 0:
+        return None
+    if minute % 11 == 0:
+        return ""
+    return f"s{minute // 120}-{distinct_id}"
 
 
 @st.composite

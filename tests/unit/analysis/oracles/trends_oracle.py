@@ -24,6 +24,7 @@ class Event:
     utc: datetime
     local: datetime
     properties: dict[str, Any]
+    session: str | None = None
 
 
 def resolve(rows: list[dict[str, Any]], project_id: int, tz: ZoneInfo) -> list[Event]:
@@ -56,6 +57,7 @@ def resolve(rows: list[dict[str, Any]], project_id: int, tz: ZoneInfo) -> list[E
             r["timestamp"],
             r["timestamp"].replace(tzinfo=UTC).astimezone(tz),
             r.get("properties", {}),
+            r.get("session_id") or None,
         )
         for r in mine
     ]
@@ -256,6 +258,8 @@ def series_data(
                 row[i] = len(members)
             elif math_ == "dau":
                 row[i] = len({e.person for e in members})
+            elif math_ == "unique_session":
+                row[i] = len({e.session for e in members if e.session})
             else:
                 numbers = [
                     n

@@ -53,6 +53,7 @@ export const TREND_DISPLAYS = [
 export const MATHS = [
   { id: "total", label: "Total count" },
   { id: "dau", label: "Unique persons" },
+  { id: "unique_session", label: "Unique sessions" },
   { id: "weekly_active", label: "Weekly active" },
   { id: "monthly_active", label: "Monthly active" },
 ];
