@@ -25,7 +25,7 @@ from heron.analysis.intervals import Buckets, Window
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.dialects import SqlDialect
-from heron.query.source import overrides, person_id, without_identity
+from heron.query.source import actor_id, overrides, without_identity
 
 WORD_DAYS = 64
 """Local days one mask word holds: the bits of an unsigned 64-bit integer."""
@@ -119,14 +119,27 @@ def masks_of_rows(
     ``resolve`` (the rows read no person property and no cohort), the identity join is
     dropped from the rows and applied to the per-person masks instead (:func:`person_masks`).
     """
+    index = day_index(ctx, exp.column("timestamp", "e"), source, origin)
+    grouped = indexed_rows(ctx, rows, index, resolve=resolve).subquery("matched")
+    return person_masks(ctx.dialect, grouped, [], words, resolve=resolve)
+
+
+def indexed_rows(
+    ctx: QueryContext,
+    rows: exp.Select,
+    index: exp.Expr,
+    *,
+    resolve: bool,
+    group_type: str | None = None,
+) -> exp.Select:
+    """``(day_index, person)`` of ``rows``: the bit each row sets and whose mask it joins.
+    With ``resolve``, ``person`` is the stored person id and the identity join is dropped
+    (:func:`person_masks` merges the masks per person afterwards); otherwise it is the
+    resolved person, or the group of ``group_type``."""
     if resolve:
         without_identity(rows)
-    unit = exp.column("person_id", "e") if resolve else person_id(ctx)
-    grouped = rows.select(
-        exp.alias_(day_index(ctx, exp.column("timestamp", "e"), source, origin), DAY_INDEX),
-        exp.alias_(unit, PERSON),
-    ).subquery("matched")
-    return person_masks(ctx.dialect, grouped, [], words, resolve=resolve)
+    unit = exp.column("person_id", "e") if resolve else actor_id(ctx, group_type)
+    return rows.select(exp.alias_(index, DAY_INDEX), exp.alias_(unit, PERSON))
 
 
 def person_masks(
@@ -280,17 +293,20 @@ def mask_counts(
         keys = encoded.dictionary.to_pylist()
         members = encoded.indices.to_numpy().astype(np.intp)
     sums = np.zeros((len(keys), len(windows)))
+    matched: list[int] = []
     for days, chosen in _by_length(windows, origin).items():
-        if days > 0 and len(chosen) >= DILATE_FROM:
-            per_bit = bit_weights(dilated(columns, days), weights, members, len(keys))
-            for index in chosen:
-                end = (windows[index].hi - origin) // _DAY - 1
-                sums[:, index] = per_bit[:, end] if end >= 0 else 0
-        else:
-            hit = window_hits(columns, [windows[index] for index in chosen], origin)
-            per_key = np.zeros((len(keys), len(weights)))
-            per_key[members, np.arange(len(weights))] = weights
-            sums[:, chosen] = per_key @ hit
+        if days <= 0 or len(chosen) < DILATE_FROM:
+            matched += chosen
+            continue
+        per_bit = bit_weights(dilated(columns, days), weights, members, len(keys))
+        for index in chosen:
+            end = (windows[index].hi - origin) // _DAY - 1
+            sums[:, index] = per_bit[:, end] if end >= 0 else 0
+    if matched:
+        hit = window_hits(columns, [windows[index] for index in matched], origin)
+        per_key = np.zeros((len(keys), len(weights)))
+        per_key[members, np.arange(len(weights))] = weights
+        sums[:, matched] = per_key @ hit
     counts = np.rint(sums).astype(np.int64).tolist()
     return {key: data for key, data in zip(keys, counts, strict=True) if any(data)}
 

@@ -33,7 +33,7 @@ from heron.analysis import active_masks as masks
 from heron.query import dates
 from heron.query.context import QueryContext, TimeRange
 from heron.query.properties import PropertyFilter
-from heron.query.source import actor_id, event_rows, reads_persons, without_identity
+from heron.query.source import event_rows, reads_persons
 
 if TYPE_CHECKING:
     from heron.analysis.retention import Period, RetentionQuery
@@ -82,12 +82,10 @@ def compile_masks(
     resolve = group_type is None and not reads_persons(
         [*spec.filters, *spec.target_filters, *spec.returning_filters], spec.cohort
     )
-    parts = []
-    for rows, bit in ((target_rows, target_bit), (return_rows, return_bit)):
-        if resolve:
-            without_identity(rows)
-        unit = exp.column("person_id", "e") if resolve else actor_id(ctx, group_type)
-        parts.append(rows.select(exp.alias_(bit, masks.DAY_INDEX), exp.alias_(unit, masks.PERSON)))
+    parts = [
+        masks.indexed_rows(ctx, rows, bit, resolve=resolve, group_type=group_type)
+        for rows, bit in ((target_rows, target_bit), (return_rows, return_bit))
+    ]
     matched = exp.union(*parts, distinct=False).subquery("matched")
     return masks.compile_masks(d, matched, [], [], words, resolve=resolve)
 

@@ -251,6 +251,11 @@ def _compiled(
                 RAW_VALUE,
             )
         )
+        if activity is None and all(series.math in REGROUPED for series in batch):
+            names, values = buckets.group_names(), _values(d.name, batch)
+            return _regrouped(
+                d, names, batch, values, query.select(*columns), breakdown.limit
+            ), None
         if windows:
             columns.append(exp.alias_(ts.copy(), "ts"))
         ranked = (
@@ -274,13 +279,7 @@ def _compiled(
     if activity is not None:
         return _active(activity.days, grouped, keys, with_ctes), activity
     names = buckets.group_names()
-    values = [
-        exp.alias_(_aggregate(d.name, series, value_column(position)), value_column(position))
-        for position, series in enumerate(batch)
-    ]
-    if breakdown is not None and all(series.math in REGROUPED for series in batch):
-        return _regrouped(d, names, batch, values, query.select(*columns), breakdown.limit), None
-    select = exp.select(*names, *keys, *values).from_(grouped)
+    select = exp.select(*names, *keys, *_values(d.name, batch)).from_(grouped)
     select = select.group_by(*names, *([BREAKDOWN] if keys else []))
     for name, cte in with_ctes:
         select = select.with_(name, as_=cte)
@@ -399,6 +398,14 @@ def _regrouped(
         .group_by(*names, BREAKDOWN)
         .with_("grouped", as_=grouped, materialized=d.materialized_ctes or None)
     )
+
+
+def _values(dialect: str, batch: list[Series]) -> list[exp.Expr]:
+    """Each series' aggregate over the matched rows, named by its position."""
+    return [
+        exp.alias_(_aggregate(dialect, series, value_column(position)), value_column(position))
+        for position, series in enumerate(batch)
+    ]
 
 
 def _aggregate(dialect: str, series: Series, column: str) -> exp.Expr:
