@@ -43,10 +43,22 @@ new MutationObserver(() => {
   if (document.documentElement && document.documentElement.dataset.chartsReady === 'true'
       && window.__benchReadyAt === undefined) {
     window.__benchReadyAt = performance.now();
+    window.__benchKept = document.querySelectorAll('[data-kept-drawing]').length;
   }
 }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-charts-ready']});
 """
-"""Stamps ``performance.now()`` (ms since navigation start) when ``chartsReady`` turns true."""
+"""Stamps ``performance.now()`` (ms since navigation start) when ``chartsReady`` turns true,
+and counts the charts shown from kept drawings then."""
+CHARTS_LIVE = """
+new Promise(resolve => {
+  const check = () => document.querySelector('[data-kept-drawing]')
+    ? requestAnimationFrame(check) : resolve(performance.now());
+  check();
+})
+"""
+"""Resolves to ``performance.now()`` once no chart shows a kept drawing (every one is live)."""
+SETTLED = "new Promise(resolve => requestIdleCallback(() => resolve(null), {timeout: 6000}))"
+"""Resolves when the page is idle: the charts drawn have been kept for the next visit."""
 GET_LUA = """
 function load_requests(args)
   local headers = {["Cookie"] = args[2]}
@@ -266,15 +278,24 @@ Math.max(0, ...performance.getEntriesByType('resource')
 
 
 def render_ms(page: Any, site: Site, query: str = "") -> dict[str, float]:
-    """Navigate, wait for ``chartsReady``; when it turned true and when the last widget
-    data arrived (ms since navigation start)."""
+    """Navigate, wait for ``chartsReady``; when it turned true, when the last widget data
+    arrived and when every chart was live (ms since navigation start), and how many charts
+    showed kept drawings. Waits for the page to go idle before the next navigation, as a
+    reader would (the page keeps its drawings then)."""
     page.goto(site.page + query, wait_until="commit")
     page.wait_for_function("window.__benchReadyAt !== undefined", timeout=300_000)
     rendered = page.locator("[data-widget-id]").count()
     if rendered < len(site.widget_ids):
         raise RuntimeError(f"chartsReady with {rendered} widgets on the page")
     ready = float(page.evaluate("window.__benchReadyAt"))
-    return {"ready_ms": round(ready, 1), "data_ms": round(float(page.evaluate(LAST_ANSWER)), 1)}
+    live = float(page.evaluate(CHARTS_LIVE))
+    page.evaluate(SETTLED)
+    return {
+        "ready_ms": round(ready, 1),
+        "data_ms": round(float(page.evaluate(LAST_ANSWER)), 1),
+        "live_ms": round(max(live, ready), 1),
+        "kept": int(page.evaluate("window.__benchKept")),
+    }
 
 
 # -- requests/s -----------------------------------------------------------------------------

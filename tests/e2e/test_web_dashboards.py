@@ -318,3 +318,51 @@ def test_phone_width_edit_mode_reorders_and_removes_widgets(browser: Browser, he
         assert (after[first]["x"], after[first]["y"]) == (before[second]["x"], before[second]["y"])
     finally:
         context.close()
+
+
+STAMP_KEPT = """
+window.requestIdleCallback = () => 0;
+new MutationObserver(() => {
+  if (document.documentElement?.dataset.chartsReady === 'true' && window.__kept === undefined) {
+    window.__kept = document.querySelectorAll('[data-kept-drawing]').length;
+  }
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-charts-ready']});
+"""
+"""Counts the kept drawings shown when the charts are ready; the page never goes idle, so a
+kept drawing stands until something wakes its chart."""
+
+
+def test_a_reopened_dashboard_shows_its_charts_as_last_drawn_then_live(
+    browser: Browser, heron_app: HeronApp
+):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    sign_in(page, heron_app.url, *OWNER)
+    overview = first_dashboard(page, heron_app.project_id)
+    page.goto(f"{heron_app.url}/projects/{heron_app.project_id}/dashboards/{overview['id']}")
+    wait_ready(page)
+    charts = page.locator(".chart")
+    count = charts.count()
+    assert count >= 3
+    page.wait_for_function(
+        f"JSON.parse(localStorage.getItem('heron.drawings') || '[]').length >= {count}"
+    )
+    assert page.locator("[data-kept-drawing]").count() == 0
+    drawn = [chart.screenshot() for chart in charts.all()]
+
+    context.add_init_script(STAMP_KEPT)
+    page.reload()
+    wait_ready(page)
+    assert page.evaluate("window.__kept") == count
+    assert page.evaluate("document.querySelectorAll('[_echarts_instance_]').length") == 0
+    assert [chart.screenshot() for chart in charts.all()] == drawn
+
+    first = charts.first
+    first.dispatch_event("focusin")
+    expect(first).not_to_have_attribute("data-kept-drawing", "")
+    expect(first).to_have_attribute("_echarts_instance_", re.compile(r".+"))
+    assert first.screenshot() == drawn[0]
+    charts.nth(1).hover()
+    expect(charts.nth(1)).to_have_attribute("_echarts_instance_", re.compile(r".+"))
+    assert page.locator("[data-kept-drawing]").count() == count - 2
+    context.close()

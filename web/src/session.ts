@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, setCsrfToken } from "./api";
 import type { Me, Project, Role } from "./types";
+import { forgetDrawings } from "./widgets/drawings";
 
 type State = { me: Me | null; loading: boolean };
 let state: State = { me: null, loading: true };
@@ -35,6 +36,7 @@ export async function signOut(): Promise<void> {
   try {
     await api.post("/api/auth/logout");
   } finally {
+    forgetDrawings();
     publish({ me: null, loading: false });
   }
 }

@@ -2,6 +2,7 @@
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { THEME_CHANGED, token } from "../theme";
 import { chartOptions, paletteChanged, type Palette } from "./chartOptions";
+import { drawingKey, hasDrawing, keepDrawing, readDrawing, whenIdle } from "./drawings";
 import { echarts } from "./echarts";
 
 export interface ChartClick {
@@ -67,41 +68,87 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
     fallback.current = setTimeout(() => renderedRef.current?.(), 5000);
   };
 
+  // The key of what the box shows (or would show) with the latest inputs at its size now.
+  const keyNow = () => {
+    const element = box.current!;
+    const now = latest.current;
+    return drawingKey([now.type, now.results, now.options, palette(), element.clientWidth, element.clientHeight]);
+  };
+  // Set while a kept drawing (of the inputs in shownProps) stands in for the chart: makes the
+  // chart live at once.
+  const wake = useRef<(() => void) | null>(null);
+  const shownProps = useRef(props);
+
   useLayoutEffect(() => {
     let disposed = false;
-    let observer: ResizeObserver | null = null;
+    let cancelKeep = () => {};
+    const element = box.current!;
     const start = () => {
       if (disposed) return;
-      const element = box.current!;
+      element.replaceChildren();
+      delete element.dataset.keptDrawing;
       const instance = echarts.init(element, undefined, { renderer: "svg" });
       chart.current = instance;
       instance.on("click", (params: { name?: string; seriesName?: string }) => {
         const value = params.name || params.seriesName || "";
         if (value && clickRef.current) clickRef.current({ value: value.replace(/^\d+_/, "").replace(/^\d+\. /, "") });
       });
-      // "finished": drawn and done animating; the widget then counts as rendered.
+      // "finished": drawn and done animating; the widget then counts as rendered, and the
+      // drawing is kept (when the page is idle) for the next visit.
       instance.on("finished", () => {
         clearTimeout(fallback.current);
         renderedRef.current?.();
+        cancelKeep();
+        cancelKeep = whenIdle(() => {
+          const key = keyNow();
+          if (!disposed && !hasDrawing(key)) keepDrawing(key, instance.renderToSVGString());
+        }, 5000);
       });
-      // Redrawn only when the box really changes size: an observer also reports the size it
-      // starts with, and redrawing every chart once more for it doubles a dashboard's first paint.
-      let size = `${element.clientWidth}x${element.clientHeight}`;
-      observer = new ResizeObserver(() => {
-        const next = `${element.clientWidth}x${element.clientHeight}`;
-        if (next === size) return;
-        size = next;
-        instance.resize();
-      });
-      observer.observe(element);
       draw();
     };
-    if (type === "geo") import("./world").then((world) => (world.registerWorld(), start()));
-    else start();
+    const begin = () => {
+      if (type === "geo") import("./world").then((world) => (world.registerWorld(), start()));
+      else start();
+    };
+    // Redrawn only when the box really changes size: an observer also reports the size it
+    // starts with, and redrawing every chart once more for it doubles a dashboard's first paint.
+    let size = `${element.clientWidth}x${element.clientHeight}`;
+    const observer = new ResizeObserver(() => {
+      const next = `${element.clientWidth}x${element.clientHeight}`;
+      if (next === size) return;
+      size = next;
+      if (chart.current) chart.current.resize();
+      else wake.current?.();
+    });
+    observer.observe(element);
+
+    const drawing = readDrawing(keyNow());
+    if (drawing) {
+      element.innerHTML = drawing;
+      element.dataset.keptDrawing = "";
+      shownProps.current = latest.current.props;
+      drawnWith.current = palette();
+      // Counted as drawn in the next frame, as ECharts reports a drawing ("finished").
+      requestAnimationFrame(() => !disposed && renderedRef.current?.());
+      let cancelIdle = () => {};
+      const live = () => {
+        wake.current = null;
+        cancelIdle();
+        element.removeEventListener("pointerenter", live);
+        element.removeEventListener("focusin", live);
+        begin();
+      };
+      wake.current = live;
+      cancelIdle = whenIdle(live, 2000);
+      element.addEventListener("pointerenter", live);
+      element.addEventListener("focusin", live);
+    } else begin();
     return () => {
       disposed = true;
-      observer?.disconnect();
+      observer.disconnect();
       clearTimeout(fallback.current);
+      cancelKeep();
+      wake.current = null;
       chart.current?.dispose();
       chart.current = null;
       drawn.current = null;
@@ -109,14 +156,16 @@ export function Chart({ type, results, options, label, animate, onClick, onRende
     };
   }, [type]);
 
+  // New inputs: drawn at once, by a live chart (a kept drawing stands for the old ones).
   useLayoutEffect(() => {
-    if (chart.current && drawn.current && props.some((value, i) => value !== drawn.current![i])) draw();
+    if (wake.current && props.some((value, i) => value !== shownProps.current[i])) wake.current();
+    else if (chart.current && drawn.current && props.some((value, i) => value !== drawn.current![i])) draw();
   });
 
   // The organization's theme may arrive after the first drawing (it loads alongside the data):
   // a chart is drawn again only when the theme changed its colours or font.
   useLayoutEffect(() => {
-    const redraw = () => paletteChanged(drawnWith.current, palette()) && draw();
+    const redraw = () => paletteChanged(drawnWith.current, palette()) && (wake.current ? wake.current() : draw());
     window.addEventListener(THEME_CHANGED, redraw);
     return () => window.removeEventListener(THEME_CHANGED, redraw);
   }, []);
