@@ -44,8 +44,8 @@ class QueryContext:
     share_activity: bool = False
     """Whether a lone ``dau`` series reads the activity masks that weekly and monthly
     actives of the same range read (a dashboard's widgets: DAU, WAU and MAU then run one
-    statement between them, see :mod:`heron.query.shared`). Otherwise it is a distinct
-    count, cheaper on its own: the masks reach 29 days further back for the sake of MAU."""
+    statement between them, see :mod:`heron.query.shared`). Otherwise its masks cover only
+    its own range (those reach 29 days further back for the sake of MAU)."""
 
     def time_range(
         self, date_from: str | date | datetime | None, date_to: str | date | datetime | None

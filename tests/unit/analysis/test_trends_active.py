@@ -4,6 +4,7 @@ them), against hand-computed answers and the oracle."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -259,15 +260,33 @@ def test_windows_reach_back_across_a_dst_change(store: EventStore) -> None:
     assert entry["data"] == [2, 1]
 
 
-def test_a_lone_dau_reads_the_masks_only_among_a_dashboards_widgets(store: EventStore) -> None:
-    """On a dashboard, DAU reads the masks WAU and MAU of its range read (one statement for
-    the three); alone, the masks' 29 extra days for MAU would be wasted: a distinct count."""
+def reach(store: EventStore, spec: dict[str, Any], *, share: bool = False) -> list[str]:
+    """The earliest timestamp literal of each compiled statement (where its rows start)."""
+    ctx = QueryContext(P, UTC, dialect(store.dialect), now=NOW, share_activity=share)
+    rendered = [t.sql(dialect=ctx.dialect.name) for t in compile_trends(ctx, parse_spec(spec))]
+    return [min(re.findall(r"'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", sql)) for sql in rendered]
+
+
+def test_dau_counts_from_masks_of_its_own_range_or_a_dashboards(store: EventStore) -> None:
+    """DAU alone in its statement counts from masks of active days: its own range's days,
+    or on a dashboard those WAU and MAU of its range read (one statement for the three,
+    reaching 29 days back). With a breakdown, or hour buckets, it is a distinct count
+    beside the other series of its event."""
     dau = {
         "kind": "TrendsQuery",
         "series": [{"event": "pageview", "math": "dau"}],
         "date_from": "2025-01-01",
         "date_to": "2025-01-31",
     }
-    assert masked(store, "UTC", dau) == [0]
+    assert masked(store, "UTC", dau) == [1]
+    assert reach(store, dau) == ["2025-01-01 00:00:00"]
     assert masked(store, "UTC", dau, share=True) == [1]
+    assert reach(store, dau, share=True) == ["2024-12-03 00:00:00"]
     assert masked(store, "UTC", monthly("2025-01-01", "2025-01-31"), share=True) == [1]
+    both = {**dau, "series": [{"event": "pageview", "math": m} for m in ("total", "dau")]}
+    # DuckDB scans twice (a count, and masks); ClickHouse counts both in one scan
+    assert masked(store, "UTC", both) == ([0, 1] if store.dialect == "duckdb" else [0])
+    broken = {**both, "breakdown": {"property": "$browser", "type": "event"}}
+    assert masked(store, "UTC", broken) == [0]
+    assert masked(store, "UTC", {**both, "interval": "hour", "date_to": "2025-01-02"}) == [0]
+    assert masked(store, "UTC", {**both, "date_from": "2025-01-01T06:00:00"}) == [0]

@@ -49,9 +49,14 @@ SPECS: dict[str, dict[str, Any]] = {
     "one_scan": {
         "series": [
             {"event": "pageview"},
-            {"event": "pageview", "math": "dau"},
+            {"event": "pageview", "math": "unique_session"},
             {"event": "pageview", "math": "avg", "math_property": "duration_ms"},
         ],
+        "date_from": "2025-03-08",
+        "date_to": "2025-03-10",
+    },
+    "total_and_dau": {
+        "series": [{"event": "pageview"}, {"event": "pageview", "math": "dau"}],
         "date_from": "2025-03-08",
         "date_to": "2025-03-10",
     },
