@@ -32,6 +32,7 @@ from bench import query_specs as q
 STORES = harness.BENCH_DATA / "stores"
 THREADS = peers.THREADS
 LOAD_BATCH = 122_880
+SORT_MEMORY = "4GB"
 """Rows per ``append``: identity planning grows faster than linearly with a batch's merges."""
 
 
@@ -105,7 +106,9 @@ def load_store(backend: str, events: int) -> dict[str, Any]:
     store = open_store(backend, path)
     started, done, shown = time.perf_counter(), 0, 0
     spill = Path(tempfile.mkdtemp(prefix="sort-", dir=harness.BENCH_DATA))
-    source = duckdb.connect(config={"threads": THREADS, "temp_directory": str(spill)})
+    # The sort spills beyond SORT_MEMORY (at 100M events it would otherwise hold every row).
+    config = {"threads": THREADS, "temp_directory": str(spill), "memory_limit": SORT_MEMORY}
+    source = duckdb.connect(config=config)
     try:
         sorted_rows = source.sql(
             f"SELECT * FROM read_parquet('{parquet_path(events)}') ORDER BY timestamp"
