@@ -41,6 +41,7 @@ class Config:
     sizes: list[int]
     runs: int
     pg_limit: int  # PostgreSQL runs at sizes up to this (1M; 10M with --pg-10m)
+    chdb_limit: int | None = None  # Heron's chdb store at sizes up to this (None: every size)
     warmups: int = 1
 
 
@@ -130,14 +131,23 @@ def load_store(backend: str, events: int) -> dict[str, Any]:
 # -- measuring ------------------------------------------------------------------------------
 
 
-def measure_size(events: int, warmups: int, runs: int, postgres: bool) -> dict[str, Any]:
+def measure_size(
+    events: int,
+    warmups: int,
+    runs: int,
+    postgres: bool,
+    backends: tuple[str, ...] = ("duckdb", "chdb"),
+) -> dict[str, Any]:
     """Everything timed for one size (runs in a worker process, so its RSS is its own)."""
     size_label = q.size_label(events)
     timings: dict[str, dict[str, Any]] = {i.key: {} for i in q.INSIGHTS}
     results: dict[str, dict[str, Any]] = {i.key: {} for i in q.INSIGHTS}
     notes: list[str] = []
     stores: dict[str, Any] = {}
-    for backend in ("duckdb", "chdb"):
+    for backend in HERON:
+        if backend not in backends:
+            notes.append(f"heron {backend}: not loaded at this size (`--chdb-up-to`)")
+            continue
         try:
             stores[backend] = open_store(backend, store_path(backend, events))
         except Exception as exc:
@@ -154,8 +164,7 @@ def measure_size(events: int, warmups: int, runs: int, postgres: bool) -> dict[s
     rss_heron = q.peak_rss()
     rows = stores["duckdb"].query(peers.PEER_ROWS_SQL, [q.PROJECT_ID])
     builders: dict[str, Callable[[], Any]] = {}
-    if "chdb" in stores:
-        builders["native"] = lambda: peers.ClickHouseNative(stores["chdb"].transport, rows)
+    builders["native"] = lambda: peers.ClickHouseNative(native_transport(stores, events), rows)
     builders["pandas"] = lambda: peers.PandasPeer(peers.pandas_frame(rows))
     if postgres:
         builders["postgres"] = lambda: peers.PostgresPeer(rows)
@@ -188,6 +197,18 @@ def measure_size(events: int, warmups: int, runs: int, postgres: bool) -> dict[s
         "rss_end": q.peak_rss(),
         "notes": notes,
     }
+
+
+def native_transport(stores: dict[str, Any], events: int) -> Any:
+    """The chdb engine for ClickHouse's native functions: the chdb store's, else (that store
+    not loaded) a chdb session of its own beside the stores (one per process either way)."""
+    if "chdb" in stores:
+        return stores["chdb"].transport
+    from heron.store.clickhouse_transport import ChdbTransport
+
+    transport = ChdbTransport(str(STORES / f"{q.PRODUCT}-{q.size_label(events)}.native"))
+    transport.command(f"SET max_threads = {THREADS}")
+    return transport
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -272,7 +293,7 @@ def size_table(size: dict[str, Any], runs: int) -> harness.Table:
         f"median of {runs} runs after 1 warm-up (a query whose warm-up took over "
         f"{q.SLOW_SECONDS:.0f} s: 1 run); ÷ best peer: Heron's median over the fastest peer's",
         f"peak RSS of the measuring process: {harness.fmt_bytes(size.get('rss_heron'))} after "
-        f"Heron's runs (both stores open), {harness.fmt_bytes(size.get('rss_end'))} at the end "
+        f"Heron's runs (its stores open), {harness.fmt_bytes(size.get('rss_end'))} at the end "
         "(with the peers' table, frame and connection)",
         *(f"{b} store: {_loaded(load)}" for b, load in size["loads"].items()),
         *size.get("notes", []),
@@ -328,15 +349,24 @@ def _worker(args: list[str], out: Path) -> dict[str, Any]:
     return dict(json.loads(out.read_text()))
 
 
-def load_both(events: int, workdir: Path) -> dict[str, dict[str, Any]]:
-    """Load (or reuse) both stores of a size, each in its own process, side by side."""
+def load_both(
+    events: int, workdir: Path, backends: tuple[str, ...] = HERON
+) -> dict[str, dict[str, Any]]:
+    """Load (or reuse) the stores of a size, each in its own process, side by side."""
 
     def load(backend: str) -> dict[str, Any]:
         args = ["--worker", f"load-{backend}", "--size", str(events)]
         return _worker(args, workdir / f"load-{backend}-{events}.json")
 
     with ThreadPoolExecutor(2) as pool:
-        return dict(zip(HERON, pool.map(load, HERON), strict=True))
+        return dict(zip(backends, pool.map(load, backends), strict=True))
+
+
+def backends_at(config: Config, events: int) -> tuple[str, ...]:
+    """Heron's stores measured at a size: chdb only up to ``config.chdb_limit``."""
+    if config.chdb_limit is not None and events > config.chdb_limit:
+        return ("duckdb",)
+    return HERON
 
 
 def config_from(argv: list[str]) -> tuple[Config, argparse.Namespace]:
@@ -345,6 +375,9 @@ def config_from(argv: list[str]) -> tuple[Config, argparse.Namespace]:
     parser.add_argument("--quick", action="store_true", help="3 runs after 1 warm-up")
     parser.add_argument("--runs", type=int, help="timed runs per query (default 5, 3 quick)")
     parser.add_argument("--pg-10m", action="store_true", help="PostgreSQL at 10M too")
+    parser.add_argument(
+        "--chdb-up-to", help="load and measure Heron's chdb store only up to this size (e.g. 10m)"
+    )
     parser.add_argument("--write-docs", action="store_true", help="rewrite docs/benchmarks.md")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -352,7 +385,8 @@ def config_from(argv: list[str]) -> tuple[Config, argparse.Namespace]:
     args = parser.parse_args(argv)
     sizes = q.parse_sizes(args.sizes or ("1m" if args.quick else "1m,10m"))
     pg_limit = 10_000_000 if args.pg_10m else 1_000_000
-    return Config(sizes, args.runs or (3 if args.quick else 5), pg_limit), args
+    chdb_limit = q.parse_sizes(args.chdb_up_to)[0] if args.chdb_up_to else None
+    return Config(sizes, args.runs or (3 if args.quick else 5), pg_limit, chdb_limit), args
 
 
 def run_worker(config: Config, args: argparse.Namespace) -> int:
@@ -360,7 +394,8 @@ def run_worker(config: Config, args: argparse.Namespace) -> int:
         payload = load_store(args.worker.removeprefix("load-"), args.size)
     else:
         postgres = args.size <= config.pg_limit
-        payload = measure_size(args.size, config.warmups, config.runs, postgres)
+        backends = backends_at(config, args.size)
+        payload = measure_size(args.size, config.warmups, config.runs, postgres, backends)
     args.out.write_text(json.dumps(payload, default=str))
     return 0
 
@@ -377,10 +412,11 @@ def main(argv: list[str]) -> int:
             label = q.size_label(events)
             print(f"{label}: data …", flush=True)
             rows = ensure_parquet(events)
-            loads = load_both(events, workdir)
+            loads = load_both(events, workdir, backends_at(config, events))
             print(f"{label}: measuring (load average {harness.load_average()}) …", flush=True)
             worker = ["--worker", "measure", "--size", str(events), "--runs", str(config.runs)]
             worker += ["--pg-10m"] if args.pg_10m else []
+            worker += ["--chdb-up-to", args.chdb_up_to] if args.chdb_up_to else []
             measured = _worker(worker, workdir / f"measure-{events}.json")
             sizes.append({"events": events, "rows": rows, "loads": loads, **measured})
     run = {"config": asdict(config), "sizes": sizes, "load_before": load_before}
