@@ -70,16 +70,24 @@ def ensure_parquet(events: int) -> int:
 
 
 def open_store(backend: str, path: Path) -> Any:
-    """Heron's store of that backend with :data:`THREADS` threads for queries."""
+    """Heron's store of that backend with :data:`THREADS` threads for queries, and DuckDB's
+    memory limit as Heron sets it by default (``HERON_DUCKDB_MEMORY_LIMIT``)."""
     if backend == "duckdb":
         from heron.store.duckdb import DuckDBStore
 
-        return DuckDBStore(path, threads=THREADS)
+        return DuckDBStore(path, threads=THREADS, memory_limit=duckdb_memory_limit())
     from heron.store.base import open_store as open_url
 
     store: Any = open_url(f"chdb://{path}")
     store.transport.command(f"SET max_threads = {THREADS}")
     return store
+
+
+def duckdb_memory_limit() -> str | None:
+    """Heron's DuckDB memory limit (``None``: DuckDB's own default, 80% of RAM)."""
+    from heron.config import load_settings
+
+    return load_settings().duckdb_memory_limit or None
 
 
 def stored_rows(store: Any) -> int:
@@ -322,6 +330,9 @@ def run_table(run: dict[str, Any], command: str) -> harness.Table:
         f"threads: DuckDB `threads = {THREADS}`, chdb `max_threads = {THREADS}` (Heron's chdb "
         "store and the native peer share its engine), PostgreSQL one parallel worker + leader, "
         "pandas single-threaded",
+        f"memory: DuckDB `memory_limit = {duckdb_memory_limit() or '80% of RAM'}` (Heron's "
+        "default, `HERON_DUCKDB_MEMORY_LIMIT`: larger intermediates spill to disk); chdb and "
+        "the peers unlimited",
         "Heron: the analysis runner called directly (no result cache); each query resolves "
         "persons through identity merges. Peers read `(person, event, timestamp)` with the "
         "person resolved when their table was built: they do no identity work",

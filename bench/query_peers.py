@@ -177,11 +177,12 @@ def pandas_frame(rows: pa.Table) -> pd.DataFrame:
     naive UTC timestamps (built once, outside the timings). The codes come from Arrow's
     dictionary encoding, not from a Python string per row (at 100M rows those alone would
     take ~9 GB)."""
-    persons = rows["person"].combine_chunks().dictionary_encode()
-    events = rows["event"].combine_chunks().dictionary_encode()
+    persons = rows["person"].dictionary_encode().unify_dictionaries()
+    codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in persons.chunks]
+    events = rows["event"].dictionary_encode().unify_dictionaries()
     return pd.DataFrame(
         {
-            "person": persons.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+            "person": np.concatenate(codes).astype(np.int64) if codes else np.zeros(0, np.int64),
             "event": events.to_pandas(),
             "ts": rows["timestamp"].to_pandas(),
         }
