@@ -17,7 +17,7 @@ Definitions (CONTRACTS.md, TrendsQuery):
   windows and the range fit in 512 local days, SQL returns a bitmask of active days per
   person in 64-day words (grouped by mask) and Python counts the masks meeting each window
   (:mod:`heron.analysis.active_masks`); longer spans return non-overlapping person-day
-  spans that Python sums (:func:`_active`). A ``dau`` series without a breakdown, over a
+  spans that Python sums (:func:`~heron.analysis.trends_activity.person_day_spans`). A ``dau`` series without a breakdown, over a
   range starting at a local midnight (day, week or month interval) that the masks can hold,
   runs alone and counts the masks meeting each bucket's own days; on a dashboard
   (``QueryContext.share_activity``) those are the masks weekly and monthly actives of the
@@ -37,22 +37,25 @@ Definitions (CONTRACTS.md, TrendsQuery):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlglot import exp
 
 from heron.analysis import active_masks as masks
 from heron.analysis import formula as formulas
-from heron.analysis.intervals import (
-    Buckets,
-    Window,
-    previous_range,
-    trailing_counts,
-    trailing_windows,
+from heron.analysis.intervals import Buckets, previous_range
+from heron.analysis.trends_activity import (
+    ACTIVE_DAYS,
+    BREAKDOWN,
+    DAU_APART,
+    PERSON,
+    VALUE,
+    Activity,
+    active_counts,
+    batch_activity,
+    own_windows,
+    person_day_spans,
 )
 from heron.query.context import QueryContext
 from heron.query.dates import Interval
@@ -83,7 +86,6 @@ Math = Literal[
     "p95",
     "p99",
 ]
-ACTIVE_DAYS = {"weekly_active": 7, "monthly_active": 30}
 QUANTILES = {"median": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 SIMPLE_AGGREGATES: dict[str, type[exp.AggFunc]] = {
     "sum": exp.Sum,
@@ -94,10 +96,7 @@ SIMPLE_AGGREGATES: dict[str, type[exp.AggFunc]] = {
 PROPERTY_MATHS = frozenset(SIMPLE_AGGREGATES) | frozenset(QUANTILES)
 OTHER = "$other"
 NONE = "$none"
-VALUE = "value"
-PERSON = "person"
 SESSION = "session"
-BREAKDOWN = "breakdown_value"
 RAW_VALUE = "property_value"
 
 QuantileFn = Callable[[exp.Expr, float], exp.Expr]
@@ -164,10 +163,11 @@ def batches(spec: TrendsQuery, buckets: Buckets, dialect: str) -> list[list[int]
 
     Series with the same event, filters and counted unit share one scan and one statement
     (``total`` and ``dau`` of an event, say); a trailing-window series has its own, and so
-    has, on the dialects of :data:`DAU_APART`, a ``dau`` counted from masks of active days
-    (:func:`_own_windows`). A ``dau`` alone in its batch counts from masks on every dialect.
+    has, on the dialects of ``DAU_APART``, a ``dau`` counted from masks of active days
+    (:mod:`heron.analysis.trends_activity`). A ``dau`` alone in its batch counts from masks
+    on every dialect.
     """
-    dau_apart = dialect in DAU_APART and _own_windows(spec, buckets) is not None
+    dau_apart = dialect in DAU_APART and own_windows(spec, buckets) is not None
     groups: dict[object, list[int]] = {}
     for index, series in enumerate(spec.series):
         key: object = index
@@ -177,24 +177,6 @@ def batches(spec: TrendsQuery, buckets: Buckets, dialect: str) -> list[list[int]
             key = (series.event, filters, unit)
         groups.setdefault(key, []).append(index)
     return list(groups.values())
-
-
-DAU_APART = frozenset({"duckdb"})
-"""Dialects on which a ``dau`` that could share its rows' scan with other series scans them
-apart, to count from masks: on DuckDB a plain count and a ``GROUP BY`` person cost less than
-a count beside a distinct count per bucket (10M events, CPU: 104 + 550 against 840 ms);
-on ClickHouse the second scan costs more than the masks save (177 + 692 against 831 ms)."""
-
-
-def _own_windows(spec: TrendsQuery, buckets: Buckets) -> tuple[list[Window], datetime] | None:
-    """Each bucket's own days and the masks' origin (the range's first day) when a ``dau``
-    series counts its persons from masks of active days: without a breakdown, for day,
-    week and month buckets whose range fits the masks. One ``GROUP BY`` person of the rows
-    (a few hundred thousand groups at 10M events) costs less than a distinct count per
-    bucket (millions of (bucket, person) groups), and ``total`` then scans on its own."""
-    own = masks.bucket_windows(buckets) if spec.breakdown is None else None
-    origin = masks.mask_origin(own, buckets.rng) if own else None
-    return None if own is None or origin is None else (own, origin)
 
 
 def value_column(position: int) -> str:
@@ -216,7 +198,7 @@ def _compiled(
     """:func:`compile_series`, and how an active-persons batch runs (``None`` for others)."""
     first = batch[0]
     rng = buckets.rng
-    activity = _activity(spec, batch, buckets, share=ctx.share_activity)
+    activity = batch_activity(spec, batch, buckets, share=ctx.share_activity)
     windows = activity.windows if activity else []
     origin = activity.origin if activity else None
     source = rng
@@ -300,59 +282,13 @@ def _compiled(
         )
         return statement, activity
     if activity is not None:
-        return _active(activity.days, grouped, keys, with_ctes), activity
+        return person_day_spans(activity.days, grouped, keys, with_ctes), activity
     names = buckets.group_names()
     select = exp.select(*names, *keys, *_values(d.name, batch)).from_(grouped)
     select = select.group_by(*names, *([BREAKDOWN] if keys else []))
     for name, cte in with_ctes:
         select = select.with_(name, as_=cte)
     return select, None
-
-
-@dataclass(frozen=True, slots=True)
-class Activity:
-    """How a batch counting active persons per window runs.
-
-    ``windows``: the trailing ``days`` of weekly / monthly actives, or each bucket's own
-    days for a lone ``dau`` series (``days`` 0). ``origin`` and ``words``: the masks of
-    :mod:`heron.analysis.active_masks`, the same for every such batch of the range (they
-    reach back as far as monthly actives need), so DAU, WAU and MAU of one range compile
-    to one statement that the service runs once (:mod:`heron.query.shared`); ``origin``
-    is ``None`` when the masks cannot hold the span (trailing windows then use the
-    person-day spans of :func:`_active`; ``dau`` its distinct count).
-    """
-
-    windows: list[Window]
-    days: int
-    origin: datetime | None
-    words: int
-
-
-def _activity(
-    spec: TrendsQuery, batch: list[Series], buckets: Buckets, *, share: bool
-) -> Activity | None:
-    """The windows of a batch that counts active persons per window, else ``None``.
-
-    A lone ``dau`` counts from masks of its own days (:func:`_own_windows`), or with
-    ``share`` from the masks weekly and monthly actives of the range read (see
-    ``QueryContext.share_activity``), else with a distinct count per bucket."""
-    first = batch[0]
-    days = ACTIVE_DAYS.get(first.math)
-    if days is None and (len(batch) > 1 or first.math != "dau"):
-        return None
-    if days is None and not share:
-        own = _own_windows(spec, buckets)
-        if own is None:
-            return None
-        windows, start = own
-        return Activity(windows, 0, start, masks.word_count(windows, start))
-    longest = trailing_windows(buckets, max(ACTIVE_DAYS.values()))
-    origin = masks.mask_origin(longest, buckets.rng)
-    words = masks.word_count(longest, origin) if origin is not None else 0
-    if days is not None:
-        return Activity(trailing_windows(buckets, days), days, origin, words)
-    shared = masks.bucket_windows(buckets)
-    return None if shared is None or origin is None else Activity(shared, 0, origin, words)
 
 
 def _bucketed_value() -> exp.Expr:
@@ -455,46 +391,6 @@ def _aggregate(dialect: str, series: Series, column: str) -> exp.Expr:
     return SIMPLE_AGGREGATES[series.math](this=value)
 
 
-def _active(
-    days: int,
-    grouped: exp.Expr,
-    keys: list[exp.Expr],
-    with_ctes: list[tuple[str, exp.Select]],
-) -> exp.Select:
-    """Trailing-window activity as ``(day, stop, [breakdown_value,] value)`` spans, for
-    windows too long for the masks of :mod:`heron.analysis.active_masks`.
-
-    Each person-day opens a span ``[day, stop)``: up to ``days`` days long, cut at the
-    person's next active day, so one person's spans never overlap. The persons active in
-    the ``days`` days ending on day ``x`` are then the spans covering ``x``, which Python
-    sums from these few hundred rows (:func:`heron.analysis.intervals.trailing_counts`).
-    """
-    day = exp.column("day")
-    width = exp.Interval(this=exp.Literal.number(days), unit=exp.Var(this="DAY"))
-    horizon = exp.Add(this=day.copy(), expression=width)
-    partition = [exp.column(PERSON), *([exp.column(BREAKDOWN)] if keys else [])]
-    following = exp.Window(
-        this=exp.Anonymous(
-            this="LEAD", expressions=[day.copy(), exp.Literal.number(1), horizon.copy()]
-        ),
-        partition_by=partition,
-        order=exp.Order(expressions=[exp.Ordered(this=day.copy())]),
-    )
-    breakdown = [BREAKDOWN] if keys else []
-    spans = exp.select(
-        "day", *breakdown, exp.alias_(exp.func("LEAST", following, horizon), "stop")
-    ).from_("person_days")
-    select = (
-        exp.select("day", "stop", *breakdown, exp.alias_(exp.Count(this=exp.Star()), VALUE))
-        .from_(spans.subquery("spans"))
-        .group_by("day", "stop", *breakdown)
-    )
-    days_table = exp.select("day", PERSON, *keys).distinct().from_(grouped)
-    for name, cte in [*with_ctes, ("person_days", days_table)]:
-        select = select.with_(name, as_=cte)
-    return select
-
-
 def periods(ctx: QueryContext, spec: TrendsQuery) -> dict[str, Buckets]:
     """The buckets of the range, and of the previous period when comparing."""
     current = Buckets.build(ctx, ctx.time_range(spec.date_from, spec.date_to), spec.interval)
@@ -533,7 +429,7 @@ def _period(runner: Runner, spec: TrendsQuery, buckets: Buckets) -> list[dict[st
         if activity is not None:  # an active-persons series is alone in its batch
             table = runner.execute(statement, shared=activity.origin is not None)
             data = _data(spec, buckets, 0)
-            data.update(_active_counts(table, activity))
+            data.update(active_counts(table, activity))
             computed[batch[0]] = _ordered(data)
             continue
         rows = runner.execute(statement).to_pylist()
@@ -582,16 +478,6 @@ def _series_data(
         values = data.setdefault(row.get(BREAKDOWN), [number(0)] * len(buckets))
         values[bucket] = number(row[column] or 0)
     return _ordered(data)
-
-
-def _active_counts(table: pa.Table, activity: Activity) -> dict[Any, list[int]]:
-    """Persons per window and breakdown value, from either form of
-    :func:`compile_series`' result (masks, or person-day spans)."""
-    if not activity.windows:
-        return {}
-    if activity.origin is not None:
-        return masks.mask_counts(table, activity.windows, activity.origin, BREAKDOWN)
-    return trailing_counts(table.to_pylist(), activity.windows, BREAKDOWN)
 
 
 def _ordered(data: dict[str | None, list[float]]) -> dict[str | None, list[float]]:
