@@ -293,6 +293,12 @@ def soak_run(seconds: float, parquet: Path, workdir: Path) -> SoakResult:
 def config_from(argv: list[str]) -> Config:
     parser = argparse.ArgumentParser(prog="python -m bench ingest", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1M events, 3 s runs, no repeats")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        help="length of each HTTP run (default 3 quick, 10 full; a run shorter than the time "
+        "between two checkpoints of the store measures with or without one)",
+    )
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="also run a sustained load")
     parser.add_argument("--write-docs", action="store_true", help="rewrite docs/benchmarks.md")
     parser.add_argument(
@@ -311,7 +317,7 @@ def config_from(argv: list[str]) -> Config:
     return Config(
         quick=args.quick,
         events=1_000_000 if args.quick else 5_000_000,
-        seconds=3.0 if args.quick else 10.0,
+        seconds=args.seconds or (3.0 if args.quick else 10.0),
         repeat=args.repeat or (1 if args.quick else 3),
         soak=args.soak,
         http=not args.skip_http,

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         "query intermediates (DuckDB's memory_limit, e.g. 512MB, 2GB); larger queries spill "
         "to disk. Empty: DuckDB's default of 80% of RAM.",
     )
+    duckdb_checkpoint_threshold: str = Field(
+        default="256MB",
+        description="Size of the embedded DuckDB store's write-ahead log at which a commit "
+        "folds it into the database file (DuckDB's checkpoint_threshold, e.g. 16MB, 1GB). "
+        "Larger: fewer checkpoints, each cheaper per event; more log to replay after a crash.",
+    )
 
     secure_cookies: bool = Field(
         default=False, description="Mark session cookies Secure even on plain-HTTP requests."

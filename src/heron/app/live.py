@@ -31,7 +31,7 @@ class LiveFeed:
         self._loop = loop
 
     def committed(self, batch: pa.Table) -> None:
-        """Writer-thread hook: never raises, never waits."""
+        """Commit hook (called on the writer's committer thread): never raises, never waits."""
         loop = self._loop
         if loop is None or not self._subscribers:
             return
