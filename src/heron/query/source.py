@@ -107,10 +107,29 @@ def event_rows(
     if cohort is not None:
         if ctx.cohort_members is None:
             raise ValueError("cohorts are not available in this context")
-        conditions.append(exp.In(this=person_id(ctx), query=ctx.cohort_members(cohort).subquery()))
+        members = ctx.cohort_members(cohort)
+        stored = exp.In(this=exp.column("person_id", "e"), query=stored_ids(members).subquery())
+        conditions.append(stored)
+        conditions.append(exp.In(this=person_id(ctx), query=members.subquery()))
     for condition in conditions:
         query = query.where(condition)
     return query
+
+
+def stored_ids(persons: exp.Query) -> exp.Query:
+    """The stored person ids that resolve to one of ``persons`` (resolved ids, one column):
+    those persons themselves and the ids merged into them.
+
+    An event whose resolved person is among ``persons`` has its stored id among these, so a
+    cohort's rows are cut by this condition on the stored id before the identity join
+    resolves the rest (the condition on the resolved person stays: it is the exact one).
+    """
+    absorbed = (
+        exp.select(exp.column("old_person_id"))
+        .from_("person_overrides")
+        .where(exp.In(this=exp.column("person_id"), query=persons.copy().subquery()))
+    )
+    return exp.union(persons.copy(), absorbed, distinct=False)
 
 
 def reads_persons(
