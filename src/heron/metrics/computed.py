@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlglot import exp
 
@@ -22,6 +22,9 @@ from heron.query.context import QueryContext, TimeRange
 from heron.query.properties import Breakdown, PropertyFilter, property_expr
 from heron.query.runner import Runner
 from heron.query.source import event_rows
+
+DayGrain = Literal["day", "week", "month"]
+"""The intervals of metrics that count whole days (see :meth:`MetricRun.day_grain`)."""
 
 Values = dict[Any, list[float]]
 
@@ -77,9 +80,12 @@ class MetricRun:
         if self.breakdown is not None:
             raise ValueError(f"metric {metric!r} does not support a breakdown")
 
-    def day_grain(self, metric: str) -> None:
-        if self.buckets.interval == "hour":
+    def day_grain(self, metric: str) -> DayGrain:
+        """The run's interval, refused (ValueError) when it is finer than a day."""
+        interval = self.buckets.interval
+        if interval == "hour":
             raise ValueError(f"metric {metric!r} needs a day, week or month interval")
+        return interval
 
 
 ComputeFn = Callable[[MetricRun], Values]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from heron.metrics.computed import MetricRun, Values, ratio
+from heron.metrics.computed import DayGrain, MetricRun, Values, ratio
 from heron.metrics.formula_metric import FormulaMetric, run_formula
 from heron.revenue.query import revenue_series
 
@@ -33,19 +33,19 @@ MARGIN_OR_ONE = FormulaMetric.model_validate(
 )
 
 
-def _ledger_run(run: MetricRun, metric: str) -> tuple[dict[str, Any], str, str]:
-    """The common trend fields and the first and last local day of the run's range."""
+def _ledger_run(run: MetricRun, metric: str) -> tuple[dict[str, Any], str, str, DayGrain]:
+    """The common trend fields, the first and last local day of the run's range, and its
+    interval."""
     run.no_breakdown(metric)
-    run.day_grain(metric)
+    interval = run.day_grain(metric)
     first = run.rng.start_local.date().isoformat()
     last = (run.rng.end_local - timedelta(microseconds=1)).date().isoformat()
     common = {"date_from": first, "date_to": last, "filters": [f.model_dump() for f in run.filters]}
-    return common, first, last
+    return common, first, last, interval
 
 
 def cac(run: MetricRun) -> Values:
-    common, first, last = _ledger_run(run, "cac")
-    interval = run.buckets.interval
+    common, first, last, interval = _ledger_run(run, "cac")
     _, spend = run_formula(run.runner, SPEND, run.names, common, interval)
     _, customers = revenue_series(run.ctx, ["new_customers"], interval, first, last)
     return {
@@ -54,8 +54,7 @@ def cac(run: MetricRun) -> Values:
 
 
 def simple_ltv(run: MetricRun) -> Values:
-    common, first, last = _ledger_run(run, "simple_ltv")
-    interval = run.buckets.interval
+    common, first, last, interval = _ledger_run(run, "simple_ltv")
     _, margin = run_formula(run.runner, MARGIN_OR_ONE, run.names, common, interval)
     _, ledger = revenue_series(run.ctx, ["arpu", "customer_churn_rate"], interval, first, last)
     return {

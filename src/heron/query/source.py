@@ -31,13 +31,13 @@ GroupTypeName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TY
 """A group type (``company``): the unit an analysis counts with ``aggregation_group_type``."""
 
 
-def group_key(ctx: QueryContext, group_type: str) -> exp.Expression:
+def group_key(ctx: QueryContext, group_type: str) -> exp.Expr:
     """The key of the event's group of that type (``$groups``), NULL when it has none."""
     key = ctx.dialect.json_path_string(exp.column("properties", "e"), ["$groups", group_type])
     return exp.func("NULLIF", key, exp.Literal.string(""))
 
 
-def actor_id(ctx: QueryContext, group_type: str | None) -> exp.Expression:
+def actor_id(ctx: QueryContext, group_type: str | None) -> exp.Expr:
     """The unit an analysis counts: the resolved person, or the event's group of a type.
 
     Sources built with the same ``group_type`` (see :func:`event_rows`) hold only events

@@ -7,6 +7,8 @@ Create Date: 2026-11-22
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -75,7 +77,7 @@ def upgrade() -> None:
 
 def _snapshots() -> None:
     series = ("project_id", "metric", "interval", "dimension")
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("metric", sa.String(100), nullable=False),
