@@ -39,6 +39,11 @@ class Config:
     write_docs: bool = False
     bulk_timeout: float = 1200.0
 
+    @staticmethod
+    def default_seconds(quick: bool) -> float:
+        """Length of each HTTP run unless ``--seconds`` says otherwise."""
+        return 3.0 if quick else 10.0
+
 
 @dataclass(slots=True)
 class HttpRow:
@@ -317,7 +322,7 @@ def config_from(argv: list[str]) -> Config:
     return Config(
         quick=args.quick,
         events=1_000_000 if args.quick else 5_000_000,
-        seconds=args.seconds or (3.0 if args.quick else 10.0),
+        seconds=args.seconds or Config.default_seconds(args.quick),
         repeat=args.repeat or (1 if args.quick else 3),
         soak=args.soak,
         http=not args.skip_http,

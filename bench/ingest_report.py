@@ -38,7 +38,7 @@ def _rate(row: BulkRow | None) -> float | None:
 def command_line(config: Config) -> str:
     """The command that reproduces a run."""
     flags = ["--quick"] if config.quick else []
-    if config.seconds != (3.0 if config.quick else 10.0):
+    if config.seconds != config.default_seconds(config.quick):
         flags.append(f"--seconds {config.seconds:g}")
     if config.soak:
         flags.append(f"--soak {config.soak:g}")

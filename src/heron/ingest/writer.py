@@ -43,8 +43,6 @@ class _Signal:
 
 _COMMITTED = _Signal()
 """The group being committed is done: the next may go."""
-_NOTHING = _Signal()
-"""Nothing was waiting in the queue."""
 
 
 @dataclass(slots=True)
@@ -157,22 +155,13 @@ class GroupCommitWriter:
         group = _Group()
         committing = stopping = False
         while not (stopping and not committing and not group.items and not backlog):
-            waiting = committing or not (backlog or group.items)
-            try:
-                item = self._queue.get() if waiting else self._queue.get_nowait()
-            except queue.Empty:
-                item = _NOTHING
-            while True:
+            for item in self._take(block=committing or not (backlog or group.items)):
                 if item is None:
                     stopping = True
                 elif item is _COMMITTED:
                     committing = False
                 elif isinstance(item, _Pending):
                     backlog.append(item)
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
             while backlog and group.size < self.max_events:
                 group.add(backlog.popleft())
             if committing:
@@ -189,6 +178,15 @@ class GroupCommitWriter:
                 self._committer.submit(self._commit, group)
                 group = _Group()
         self._committer.shutdown()
+
+    def _take(self, *, block: bool) -> list[_Pending | _Signal | None]:
+        """Everything waiting in the queue; with ``block``, at least one item."""
+        items = [self._queue.get()] if block else []
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return items
 
     def _linger(self, group: _Group) -> bool:
         """Wait a moment for more requests to join an idle writer's group; True on stop."""

@@ -107,29 +107,28 @@ def event_rows(
     if cohort is not None:
         if ctx.cohort_members is None:
             raise ValueError("cohorts are not available in this context")
-        members = ctx.cohort_members(cohort)
-        stored = exp.In(this=exp.column("person_id", "e"), query=stored_ids(members).subquery())
-        conditions.append(stored)
-        conditions.append(exp.In(this=person_id(ctx), query=members.subquery()))
+        members = stored_ids(ctx.cohort_members(cohort))
+        conditions.append(exp.In(this=exp.column("person_id", "e"), query=members.subquery()))
     for condition in conditions:
         query = query.where(condition)
     return query
 
 
 def stored_ids(persons: exp.Query) -> exp.Query:
-    """The stored person ids that resolve to one of ``persons`` (resolved ids, one column):
-    those persons themselves and the ids merged into them.
+    r"""The stored person ids whose resolved person is one of ``persons`` (a query of resolved
+    ``person_id``\ s): the ids merged into one of them, and those of them merged into none.
 
-    An event whose resolved person is among ``persons`` has its stored id among these, so a
-    cohort's rows are cut by this condition on the stored id before the identity join
-    resolves the rest (the condition on the resolved person stays: it is the exact one).
+    ``e.person_id IN stored_ids(P)`` is exactly "the event's resolved person is in P", decided
+    on the stored id: a cohort's rows are cut in the scan, before the identity join resolves
+    the rest, and ``P`` is evaluated once.
     """
-    absorbed = (
-        exp.select(exp.column("old_person_id"))
-        .from_("person_overrides")
-        .where(exp.In(this=exp.column("person_id"), query=persons.copy().subquery()))
+    chosen = exp.select("person_id").from_("chosen_persons")
+    overridden = exp.select("old_person_id").from_("person_overrides")
+    merged = overridden.where(exp.In(this=exp.column("person_id"), query=chosen.subquery()))
+    unmerged = chosen.copy().where(
+        exp.Not(this=exp.In(this=exp.column("person_id"), query=overridden.copy().subquery()))
     )
-    return exp.union(persons.copy(), absorbed, distinct=False)
+    return exp.union(merged, unmerged, distinct=False).with_("chosen_persons", as_=persons.copy())
 
 
 def reads_persons(

@@ -19,7 +19,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from heron.config import load_settings
+from heron.config import DUCKDB_CHECKPOINT_THRESHOLD, load_settings
 from heron.events import RAW_SCHEMA
 from heron.store import groups, identity, materialise
 from heron.store.base import AppendResult, StoreUnavailable, register_backend
@@ -36,12 +36,6 @@ from heron.store.duckdb_schema import (
 from heron.store.groups_duckdb import DuckDBGroups
 from heron.store.identity_cache import IdentityCache
 
-CHECKPOINT_THRESHOLD = "256MB"
-"""Write-ahead log size at which a commit checkpoints (DuckDB's default is 16 MB). A checkpoint
-costs far less than in proportion to the log it folds in (under HTTP load, 70–900 ms at 16 MB,
-570–920 ms at 256 MB), and it stalls the writer thread; see docs/decisions.md, "Checkpoints
-every 256 MB of log"."""
-
 
 class DuckDBStore:
     """Events, persons and identity overrides in one DuckDB database file."""
@@ -55,7 +49,7 @@ class DuckDBStore:
         dedupe_window: int = 1_000_000,
         threads: int | None = None,
         memory_limit: str | None = None,
-        checkpoint_threshold: str = CHECKPOINT_THRESHOLD,
+        checkpoint_threshold: str = DUCKDB_CHECKPOINT_THRESHOLD,
     ) -> None:
         self.path = str(path)
         config: dict[str, Any] = {"threads": threads} if threads else {}
